@@ -1,0 +1,136 @@
+# mailspec: one hand-written Makefile (redis-style, -MMD dependencies,
+# objects out of tree under $(BUILD)).
+#
+#   make                  build build/bin/mailspec and build/bin/mailspec-server
+#   make test             install deps, build, run every test (C units under ASan+UBSan, pytest)
+#   make run              install deps, build, run the suite, write build/report/
+#   make deps             install missing Debian packages (as root) or print the apt-get line
+#   make fuzz             build the libFuzzer harnesses with clang into build/fuzz/
+#   make install PREFIX=/usr/local
+#   make CC=clang   make SANITIZE=address,undefined   make BUILD=build/other
+
+CC       ?= cc
+BUILD    ?= build
+PREFIX   ?= /usr/local
+SANITIZE ?=
+PYTHON   ?= /usr/bin/python3
+VERSION  := 0.1.0
+
+PKGS     := yaml-0.1 openssl libpcre2-8
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wformat=2 -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP \
+             -DMAILSPEC_VERSION='"$(VERSION)"' -Iengine -Iengine/proto -Ireports -Itests/unit
+LDLIBS   := -lyaml -lssl -lcrypto -lpcre2-8 -lpthread
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS    += -fsanitize=$(SANITIZE)
+endif
+
+# engine/proto: the codecs everything stands on (no I/O)
+PROTO_SRCS := \
+	engine/proto/arena.c \
+	engine/proto/buf.c \
+	engine/proto/linebuf.c \
+	engine/proto/smtp_reply.c \
+	engine/proto/smtp_cmd.c \
+	engine/proto/smtp_data.c
+
+# engine: loader, runner, network, CLI
+ENGINE_SRCS := \
+	engine/scenario.c \
+	engine/loader.c \
+	engine/vars.c \
+	engine/match.c \
+	engine/net.c \
+	engine/target.c \
+	engine/runner.c \
+	engine/results.c \
+	engine/select.c
+
+REPORT_SRCS := \
+	reports/json_writer.c \
+	reports/report_json.c \
+	reports/report_junit.c
+
+MAIN_SRCS := engine/main.c
+
+# C unit tests: tests/unit/<name>.c, one binary each, run by tests/test_unit.py
+PROTO_UNIT_TESTS := \
+	test_arena_buf \
+	test_linebuf \
+	test_smtp_reply \
+	test_smtp_cmd \
+	test_smtp_data
+
+ENGINE_UNIT_TESTS := \
+	test_vars \
+	test_target \
+	test_reports
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+PROTO_OBJS  := $(call obj,$(PROTO_SRCS))
+ENGINE_OBJS := $(call obj,$(ENGINE_SRCS))
+REPORT_OBJS := $(call obj,$(REPORT_SRCS))
+MAIN_OBJS   := $(call obj,$(MAIN_SRCS))
+UNIT_BINS   := $(addprefix $(BUILD)/tests/,$(PROTO_UNIT_TESTS) $(ENGINE_UNIT_TESTS))
+
+BINS := $(BUILD)/bin/mailspec
+
+.PHONY: all test run deps clean install unit-tests check-deps fuzz
+all: $(BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/lib/libmailspec-proto.a: $(PROTO_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/lib/libmailspec-engine.a: $(ENGINE_OBJS) $(REPORT_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/mailspec: $(MAIN_OBJS) $(BUILD)/lib/libmailspec-engine.a $(BUILD)/lib/libmailspec-proto.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(addprefix $(BUILD)/tests/,$(PROTO_UNIT_TESTS)): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/lib/libmailspec-proto.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(addprefix $(BUILD)/tests/,$(ENGINE_UNIT_TESTS)): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/lib/libmailspec-engine.a $(BUILD)/lib/libmailspec-proto.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit-tests: $(UNIT_BINS)
+
+deps:
+	@sh tests/deps.sh
+
+# make test: the C units and the end-to-end tests run on binaries built
+# with ASan+UBSan; a clang build proves the tree is warning-free there too.
+test: deps
+	$(MAKE) all
+	$(MAKE) CC=clang BUILD=$(BUILD)/clang all
+	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=address,undefined all unit-tests
+	MAILSPEC_BUILD=$(BUILD)/asan $(PYTHON) -m pytest -q tests $(PYTEST_ARGS)
+
+run: deps all
+	@mkdir -p $(BUILD)/report
+	$(BUILD)/bin/mailspec run $(RUN_ARGS) --json $(BUILD)/report/results.json \
+		--junit $(BUILD)/report/junit.xml scenarios; \
+	rc=$$?; echo "reports: $(BUILD)/report/results.json $(BUILD)/report/junit.xml"; exit $$rc
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mailspec
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	cp -R scenarios $(DESTDIR)$(PREFIX)/share/mailspec/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,137 @@
+/* arena.c: bump allocator with a hard maximum. */
+#include "arena.h"
+
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_BLOCK_MIN 4096
+#define ARENA_DEFAULT_MAX ((size_t)256 << 20)
+
+struct arena_block {
+	struct arena_block *next;
+	size_t size;
+	size_t used;
+	alignas(max_align_t) unsigned char data[];
+};
+
+struct arena {
+	struct arena_block *head;
+	size_t max_bytes;
+	size_t used;
+};
+
+struct arena *
+arena_new(size_t max_bytes)
+{
+	struct arena *a = calloc(1, sizeof(*a));
+
+	if (a == NULL)
+		return NULL;
+	a->max_bytes = max_bytes == 0 ? ARENA_DEFAULT_MAX : max_bytes;
+	return a;
+}
+
+static void
+arena_free_blocks(struct arena_block *b)
+{
+	while (b != NULL) {
+		struct arena_block *next = b->next;
+		free(b);
+		b = next;
+	}
+}
+
+void
+arena_free(struct arena **ap)
+{
+	if (ap == NULL || *ap == NULL)
+		return;
+	arena_free_blocks((*ap)->head);
+	free(*ap);
+	*ap = NULL;
+}
+
+void
+arena_reset(struct arena *a)
+{
+	struct arena_block *last = a->head;
+
+	if (last == NULL)
+		return;
+	/* Keep the oldest block (the tail of the list); it is the smallest. */
+	while (last->next != NULL)
+		last = last->next;
+	if (last != a->head) {
+		struct arena_block *b = a->head;
+		while (b != last) {
+			struct arena_block *next = b->next;
+			free(b);
+			b = next;
+		}
+	}
+	last->used = 0;
+	a->head = last;
+	a->used = 0;
+}
+
+void *
+arena_alloc(struct arena *a, size_t size)
+{
+	const size_t align = alignof(max_align_t);
+	struct arena_block *b = a->head;
+	size_t need = (size + align - 1) & ~(align - 1);
+	void *p;
+
+	if (size == 0)
+		need = align;
+	if (need < size || need > a->max_bytes - a->used)
+		return NULL;
+	if (b == NULL || b->size - b->used < need) {
+		size_t bsize = need > ARENA_BLOCK_MIN ? need : ARENA_BLOCK_MIN;
+
+		if (b != NULL && b->size * 2 > bsize && b->size * 2 <= ((size_t)1 << 24))
+			bsize = b->size * 2;
+		b = malloc(sizeof(*b) + bsize);
+		if (b == NULL)
+			return NULL;
+		b->size = bsize;
+		b->used = 0;
+		b->next = a->head;
+		a->head = b;
+	}
+	p = b->data + b->used;
+	b->used += need;
+	a->used += need;
+	memset(p, 0, size);
+	return p;
+}
+
+char *
+arena_strndup(struct arena *a, const char *s, size_t len)
+{
+	char *p;
+
+	if (len == SIZE_MAX)
+		return NULL;
+	p = arena_alloc(a, len + 1);
+	if (p == NULL)
+		return NULL;
+	if (len > 0)
+		memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *
+arena_strdup(struct arena *a, const char *s)
+{
+	return arena_strndup(a, s, strlen(s));
+}
+
+size_t
+arena_used(const struct arena *a)
+{
+	return a->used;
+}

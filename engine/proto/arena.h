@@ -1,0 +1,29 @@
+/* arena.h: a bump allocator with a hard maximum, freed in one call.
+ *
+ * Parsers keep their items in an arena that is cleared on reset; the
+ * scenario loader keeps a whole scenario in one. Pointers returned by
+ * arena_alloc() stay valid until arena_reset() or arena_free().
+ */
+#ifndef MAILSPEC_ARENA_H
+#define MAILSPEC_ARENA_H
+
+#include <stddef.h>
+
+struct arena;
+
+/* Create an arena that will never hold more than max_bytes (0: 256 MiB). */
+struct arena *arena_new(size_t max_bytes);
+/* Free every block and the arena; clears *ap. NULL-safe. */
+void arena_free(struct arena **ap);
+/* Drop every allocation but keep the first block for reuse. */
+void arena_reset(struct arena *a);
+/* Zeroed, max_align_t-aligned memory; NULL when the maximum would be crossed. */
+void *arena_alloc(struct arena *a, size_t size);
+/* A NUL-terminated copy of len bytes of s; NULL past the maximum. */
+char *arena_strndup(struct arena *a, const char *s, size_t len);
+/* A NUL-terminated copy of s. */
+char *arena_strdup(struct arena *a, const char *s);
+/* Bytes handed out since the last reset. */
+size_t arena_used(const struct arena *a);
+
+#endif
