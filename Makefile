@@ -32,6 +32,7 @@ endif
 PROTO_SRCS := \
 	engine/proto/arena.c \
 	engine/proto/buf.c \
+	engine/proto/base64.c \
 	engine/proto/linebuf.c \
 	engine/proto/smtp_reply.c \
 	engine/proto/smtp_cmd.c \
@@ -41,11 +42,18 @@ PROTO_SRCS := \
 ENGINE_SRCS := \
 	engine/scenario.c \
 	engine/loader.c \
+	engine/loader_steps.c \
+	engine/loader_yaml.c \
 	engine/vars.c \
 	engine/match.c \
 	engine/net.c \
 	engine/target.c \
+	engine/bundled.c \
 	engine/runner.c \
+	engine/exec.c \
+	engine/exec_conn.c \
+	engine/judge_smtp.c \
+	engine/probe.c \
 	engine/results.c \
 	engine/select.c
 
@@ -67,7 +75,8 @@ PROTO_UNIT_TESTS := \
 ENGINE_UNIT_TESTS := \
 	test_vars \
 	test_target \
-	test_reports
+	test_reports \
+	test_net
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 

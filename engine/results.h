@@ -31,7 +31,8 @@ enum transcript_dir {
 };
 
 struct transcript_event {
-	const char *conn;	/* connection name */
+	const char *conn;	/* connection name: malloc'ed, owned by the record
+				 * (freed by result_clear()), never shared */
 	enum transcript_dir dir;
 	uint64_t t_us;		/* microseconds since the scenario started */
 	char *data;		/* raw bytes (NUL-terminated for convenience) */

@@ -45,8 +45,8 @@ buf_reserve(struct buf *b, size_t extra)
 	cap = b->cap == 0 ? 256 : b->cap;
 	while (cap < need)
 		cap = cap > ((size_t)-1) / 2 ? need : cap * 2;
-	if (cap > b->max + 1)
-		cap = b->max + 1;
+	if (b->max < (size_t)-1 && cap > b->max + 1)
+		cap = b->max + 1;	/* max + 1 would wrap to 0 for SIZE_MAX */
 	p = realloc(b->data, cap);
 	if (p == NULL)
 		return false;

@@ -39,7 +39,7 @@ void linebuf_reset(struct linebuf *lb);
 /* Copy bytes in. Returns the number accepted; fewer than len only when
  * the internal buffer is full, in which case take lines and feed again. */
 size_t linebuf_feed(struct linebuf *lb, const void *data, size_t len);
-/* 1: *line_r/*len_r is the next line without its CRLF, valid until the
+/* 1: *line_r, *len_r is the next line without its CRLF, valid until the
  * next call on lb. 0: need more. -1: error, see linebuf_error(). */
 int linebuf_take_line(struct linebuf *lb, const char **line_r, size_t *len_r);
 /* The error of the last -1. */

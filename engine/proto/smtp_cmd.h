@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum smtp_verb {
 	SMTP_VERB_UNKNOWN = 0,
@@ -73,6 +74,12 @@ struct smtp_cmd {
 	struct smtp_path path;	/* MAIL FROM / RCPT TO only */
 	struct smtp_param params[SMTP_CMD_MAX_PARAMS];
 	size_t nparams;
+	/* Added for AUTH (RFC 4954 §4) and BDAT (RFC 3030 §2), so callers need
+	 * not parse arg again. Zero/NULL for other verbs. */
+	const char *auth_mech;		/* AUTH: the SASL mechanism as sent */
+	const char *auth_initial;	/* AUTH: initial response ("=" kept), NULL if none */
+	uint64_t bdat_size;		/* BDAT: chunk size in octets */
+	bool is_bdat_last;		/* BDAT: the LAST end-marker was given */
 };
 
 struct smtp_cmd_parser;

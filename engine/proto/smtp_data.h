@@ -12,6 +12,11 @@
  * 0 when it needs more input, -1 when the decoded data would exceed the
  * maximum. *consumed_r says how much input was used: bytes after the end
  * of data belong to the next command (pipelining, RFC 2920 §3.1).
+ * After -1 the decoder keeps consuming and discarding input, returning 0,
+ * until the end of data, where it returns 1 (stats.is_truncated is set),
+ * so a server can find the end and reply 552 (RFC 5321 §4.5.3.1.9,
+ * RFC 1870 §6.3). Once 1 has been returned, further calls consume nothing
+ * and return 1.
  */
 #ifndef MAILSPEC_SMTP_DATA_H
 #define MAILSPEC_SMTP_DATA_H
@@ -29,6 +34,7 @@ struct smtp_data_stats {
 	size_t bare_cr;		/* CR not followed by LF */
 	size_t nul;		/* NUL bytes */
 	bool has_8bit;		/* a byte >= 0x80 */
+	bool is_truncated;	/* passed max_bytes; the rest was discarded */
 };
 
 /* A decoder that fails past max_bytes of decoded data. */

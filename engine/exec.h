@@ -1,0 +1,95 @@
+/* exec.h: executing one scenario (private to the runner). */
+#ifndef MAILSPEC_EXEC_H
+#define MAILSPEC_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "runner.h"
+#include "vars.h"
+
+struct net_conn;
+struct smtp_reply;
+struct smtp_reply_parser;
+
+/* How a step ended. */
+enum step_rc {
+	STEP_RC_OK = 0,
+	STEP_RC_FAIL,		/* the server did not do what the RFC says */
+	STEP_RC_UNSUPPORTED,	/* a required capability is missing */
+	STEP_RC_SKIP,		/* a prerequisite is missing */
+	STEP_RC_SCENARIO_ERROR,	/* the scenario is broken (undefined variable...) */
+	STEP_RC_RUNTIME_ERROR,	/* network or TLS failure of the harness */
+	STEP_RC_ABORT,		/* the target is unreachable: stop the run */
+};
+
+#define EXEC_MAX_VERBS 64
+
+struct xconn {
+	const struct scn_conn *decl;
+	const struct endpoint *ep;
+	struct net_conn *net;
+	struct smtp_reply_parser *smtp;
+	struct buf in;			/* received bytes not yet parsed */
+	bool is_open;
+	bool was_opened;			/* a later close is final */
+	bool is_eof;			/* the server closed */
+	uint64_t bytes_in;
+	char **caps;			/* capabilities last announced */
+	size_t ncaps;
+	char verbs[EXEC_MAX_VERBS][16];	/* commands awaiting replies (FIFO) */
+	size_t nverbs;
+};
+
+struct probe_cache;
+
+struct exec {
+	const struct scenario *scn;
+	const struct target *t;
+	const struct run_opts *o;
+	struct probe_cache *probes;
+	struct result *res;
+	struct vars vars;
+	struct xconn *conns;
+	size_t nconns;
+	uint64_t t0;
+	size_t transcript_bytes;
+	/* the outcome of the failing step */
+	struct buf msg;
+	const char *fail_file;
+	int fail_line;
+};
+
+/* exec.c */
+enum step_rc exec_scenario(struct exec *x);
+/* exec_conn.c */
+enum step_rc xconn_open(struct exec *x, struct xconn *c, double timeout);
+void xconn_close(struct exec *x, struct xconn *c, const char *why);
+/* Send; is_commands: the lines are commands whose replies come in order. */
+enum step_rc xconn_send(struct exec *x, struct xconn *c, const void *data, size_t len,
+    bool is_commands, double timeout);
+/* Read one SMTP reply; *reply_r valid until the next read. */
+enum step_rc xconn_read_smtp(struct exec *x, struct xconn *c, double timeout,
+    struct smtp_reply *reply_r);
+/* Wait for EOF (want_eof) or for silence; any byte is a failure. */
+enum step_rc xconn_expect_quiet(struct exec *x, struct xconn *c, double seconds, bool want_eof);
+enum step_rc xconn_starttls(struct exec *x, struct xconn *c, const char *sni, double timeout);
+void xconn_free(struct xconn *c);
+void exec_note(struct exec *x, const char *conn, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Set x->msg and return rc. */
+enum step_rc exec_fail(struct exec *x, enum step_rc rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Capabilities: replace the set from an EHLO reply; test one. */
+void xconn_set_caps_from_ehlo(struct exec *x, struct xconn *c, const struct smtp_reply *r);
+bool caps_have(char *const *caps, size_t ncaps, const char *want, size_t wantlen);
+void caps_free(char ***caps, size_t *ncaps);
+/* judge_smtp.c: check a reply against an expectation. */
+enum step_rc judge_smtp(struct exec *x, const struct expect *e, const struct smtp_reply *r);
+/* probe.c: capabilities the target announced for role. */
+enum step_rc probe_caps(struct exec *x, enum role role, char *const **caps_r, size_t *ncaps_r);
+struct probe_cache *probe_cache_new(const struct target *t, const struct run_opts *o);
+void probe_cache_free(struct probe_cache **pp);
+
+#endif

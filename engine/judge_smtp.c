@@ -1,0 +1,216 @@
+/* judge_smtp.c: SMTP expectations (scenarios/FORMAT.md "Expecting"):
+ * reply codes (RFC 5321 §4.2), enhanced status codes (RFC 3463 §2,
+ * RFC 2034), text patterns, multi-line form, captures. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "exec.h"
+#include "match.h"
+#include "smtp_reply.h"
+
+#define JUDGE_SHOW_LINES 12
+
+/* The reply as the failure message shows it: code and lines, escaped. */
+static void
+judge_describe(struct buf *b, const struct smtp_reply *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nlines && i < JUDGE_SHOW_LINES; i++) {
+		buf_printf(b, "%s%d%c", i ? "\n        " : "", r->code,
+		    i + 1 < r->nlines ? '-' : ' ');
+		buf_append_escaped(b, r->lines[i].text, r->lines[i].len);
+	}
+	if (r->nlines > JUDGE_SHOW_LINES)
+		buf_printf(b, "\n        ... %zu lines in all", r->nlines);
+}
+
+static enum step_rc judge_miss(struct exec *x, const struct smtp_reply *r,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A failure: "expected: <fmt>" and the reply as "actual". */
+static enum step_rc
+judge_miss(struct exec *x, const struct smtp_reply *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	buf_clear(&x->msg);
+	buf_puts(&x->msg, "expected: ");
+	va_start(ap, fmt);
+	buf_vprintf(&x->msg, fmt, ap);
+	va_end(ap);
+	buf_puts(&x->msg, "\nactual: ");
+	judge_describe(&x->msg, r);
+	return STEP_RC_FAIL;
+}
+
+static bool
+judge_code_ok(const struct expect *e, int code)
+{
+	size_t i;
+
+	for (i = 0; i < e->ncodes; i++)
+		if (code >= e->codes[i].lo && code <= e->codes[i].hi)
+			return true;
+	return false;
+}
+
+static void
+judge_codes_text(const struct expect *e, struct buf *b)
+{
+	size_t i;
+
+	buf_puts(b, e->ncodes > 1 ? "reply code one of " : "reply code ");
+	for (i = 0; i < e->ncodes; i++) {
+		const struct code_range *c = &e->codes[i];
+		if (i > 0)
+			buf_puts(b, ", ");
+		if (c->lo == c->hi)
+			buf_printf(b, "%d", c->lo);
+		else if (c->hi - c->lo == 9)
+			buf_printf(b, "%dx", c->lo / 10);
+		else
+			buf_printf(b, "%dxx", c->lo / 100);
+	}
+}
+
+/* "5.x.x" against "5.7.1". */
+static bool
+judge_enhanced_ok(const char *want, const char *have)
+{
+	while (*want != '\0') {
+		size_t wl = strcspn(want, "."), hl = strcspn(have, ".");
+
+		if (hl == 0 || !((wl == 1 && *want == 'x') || (wl == hl && !memcmp(want, have, wl))))
+			return false;
+		want += wl;
+		have += hl;
+		if ((*want == '.') != (*have == '.'))
+			return false;
+		if (*want == '.') {
+			want++;
+			have++;
+		}
+	}
+	return *have == '\0';
+}
+
+/* 1 match, 0 none, -1 scenario error (message set). */
+static int
+judge_regex(struct exec *x, const struct text *pat, const char *subj, size_t len,
+    struct buf *group)
+{
+	char err[256];
+	struct buf re;
+	int rc;
+
+	buf_init(&re, 1 << 24);
+	if (vars_expand(&x->vars, pat->s, pat->len, VARS_REGEX, &re, err, sizeof(err)) != 0) {
+		buf_release(&re);
+		exec_fail(x, STEP_RC_SCENARIO_ERROR, "%s", err);
+		return -1;
+	}
+	rc = match_regex(re.data ? re.data : "", re.len, subj, len, group, err, sizeof(err));
+	buf_release(&re);
+	if (rc < 0)
+		exec_fail(x, STEP_RC_SCENARIO_ERROR, "%s", err);
+	return rc;
+}
+
+static enum step_rc
+judge_patterns(struct exec *x, const struct expect *e, const struct smtp_reply *r,
+    const struct buf *joined)
+{
+	size_t i;
+	int m;
+
+	if (e->text.s != NULL) {
+		if ((m = judge_regex(x, &e->text, joined->data, joined->len, NULL)) < 0)
+			return STEP_RC_SCENARIO_ERROR;
+		if (m == 0)
+			return judge_miss(x, r, "text matching /%s/", e->text.s);
+	}
+	if (e->has_lines && e->nlines != r->nlines)
+		return judge_miss(x, r, "%zu lines", e->nlines);
+	for (i = 0; e->has_lines && i < e->nlines; i++) {
+		if ((m = judge_regex(x, &e->lines[i], r->lines[i].text, r->lines[i].len, NULL)) < 0)
+			return STEP_RC_SCENARIO_ERROR;
+		if (m == 0)
+			return judge_miss(x, r, "line %zu matching /%s/", i + 1, e->lines[i].s);
+	}
+	for (i = 0; e->any_line.s != NULL && i < r->nlines; i++) {
+		if ((m = judge_regex(x, &e->any_line, r->lines[i].text, r->lines[i].len, NULL)) < 0)
+			return STEP_RC_SCENARIO_ERROR;
+		if (m == 1)
+			break;
+	}
+	if (e->any_line.s != NULL && i == r->nlines)
+		return judge_miss(x, r, "a line matching /%s/", e->any_line.s);
+	for (i = 0; e->no_line.s != NULL && i < r->nlines; i++) {
+		if ((m = judge_regex(x, &e->no_line, r->lines[i].text, r->lines[i].len, NULL)) < 0)
+			return STEP_RC_SCENARIO_ERROR;
+		if (m == 1)
+			return judge_miss(x, r, "no line matching /%s/", e->no_line.s);
+	}
+	return STEP_RC_OK;
+}
+
+static enum step_rc
+judge_captures(struct exec *x, const struct expect *e, const struct smtp_reply *r,
+    const struct buf *joined)
+{
+	size_t i;
+
+	for (i = 0; i < e->ncaptures; i++) {
+		struct buf g;
+		int m;
+
+		buf_init(&g, 1 << 20);
+		m = judge_regex(x, &e->captures[i].pattern, joined->data, joined->len, &g);
+		if (m == 1)
+			vars_set(&x->vars, e->captures[i].var.s, g.data ? g.data : "", g.len);
+		buf_release(&g);
+		if (m < 0)
+			return STEP_RC_SCENARIO_ERROR;
+		if (m == 0)
+			return judge_miss(x, r, "text matching /%s/ to capture ${%s}",
+			    e->captures[i].pattern.s, e->captures[i].var.s);
+	}
+	return STEP_RC_OK;
+}
+
+enum step_rc
+judge_smtp(struct exec *x, const struct expect *e, const struct smtp_reply *r)
+{
+	struct buf joined, what;
+	enum step_rc rc = STEP_RC_OK;
+	size_t i;
+
+	if (e->ncodes > 0 && !judge_code_ok(e, r->code)) {
+		buf_init(&what, 4096);
+		judge_codes_text(e, &what);
+		rc = judge_miss(x, r, "%s", what.data ? what.data : "");
+		buf_release(&what);
+		return rc;
+	}
+	if (e->enhanced.s != NULL && !judge_enhanced_ok(e->enhanced.s, r->enhanced))
+		return judge_miss(x, r, "enhanced status code %s", e->enhanced.s);
+	if (e->multiline == 1 && r->nlines < 2)
+		return judge_miss(x, r, "a multi-line reply");
+	if (e->multiline == 0 && r->nlines != 1)
+		return judge_miss(x, r, "a single-line reply");
+	buf_init(&joined, 1 << 24);
+	for (i = 0; i < r->nlines; i++) {
+		if (i > 0)
+			buf_putc(&joined, '\n');
+		buf_append(&joined, r->lines[i].text, r->lines[i].len);
+	}
+	if (joined.data == NULL)
+		buf_puts(&joined, "");
+	rc = judge_patterns(x, e, r, &joined);
+	if (rc == STEP_RC_OK)
+		rc = judge_captures(x, e, r, &joined);
+	buf_release(&joined);
+	return rc;
+}

@@ -1,0 +1,746 @@
+/* loader.c: scenario files (scenarios/FORMAT.md v1) through libyaml.
+ *
+ * Files are parsed into libyaml documents so that every node keeps its
+ * start mark; errors carry the mark of the offending node, like libyaml's
+ * own problem/context marks. Unknown keys and wrong types are errors.
+ */
+#include "loader.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "loader_private.h"
+
+#define LOADER_MAX_FILE		(1u << 20)	/* one scenario file */
+#define LOADER_MAX_DEPTH	16		/* folder recursion */
+#define LOADER_MAX_PRELUDE_DEPTH 8
+
+/* ---- top level -------------------------------------------------------- */
+
+static bool
+loader_parse_protocols(struct lctx *c, const yaml_node_t *n)
+{
+	struct text *list, one;
+	size_t nlist, i, p;
+	bool ok = true;
+
+	if (n->type == YAML_SCALAR_NODE) {
+		if (!lget_text(c, n, &one))
+			return false;
+		list = &one;
+		nlist = 1;
+	} else if (!lget_text_list(c, n, &list, &nlist)) {
+		return false;
+	}
+	if (nlist == 0 || nlist > PROTO_COUNT) {
+		lerr(c, n, "protocol: give one to three of smtp, pop3, imap");
+		return false;
+	}
+	for (i = 0; i < nlist; i++) {
+		for (p = 0; p < PROTO_COUNT; p++)
+			if (strcmp(list[i].s, proto_name((enum proto)p)) == 0)
+				break;
+		if (p == PROTO_COUNT) {
+			lerr_at(c, list[i].line, list[i].col,
+			    "unknown protocol '%s' (smtp, pop3 or imap)", list[i].s);
+			ok = false;
+		} else if (p != PROTO_SMTP) {
+			lerr_at(c, list[i].line, list[i].col,
+			    "protocol '%s' is not implemented by this build of mailspec",
+			    list[i].s);
+			ok = false;
+		} else {
+			c->scn->protocols[c->scn->nprotocols++] = (enum proto)p;
+		}
+	}
+	return ok;
+}
+
+static bool
+loader_parse_level(struct lctx *c, const yaml_node_t *n)
+{
+	static const char *const names[] = { "MUST", "SHOULD", "MAY" };
+	const char *s;
+	int i;
+
+	if (!lget_str(c, n, &s))
+		return false;
+	for (i = 0; i < 3; i++)
+		if (strcmp(s, names[i]) == 0) {
+			c->scn->level = (enum level)i;
+			return true;
+		}
+	lerr(c, n, "level must be MUST, SHOULD or MAY, not '%s'", s);
+	return false;
+}
+
+static bool
+loader_parse_id(struct lctx *c, const yaml_node_t *n)
+{
+	const char *s;
+	size_t i;
+
+	if (!lget_str(c, n, &s))
+		return false;
+	for (i = 0; s[i] != '\0'; i++) {
+		char ch = s[i];
+		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+		if (!alnum && (i == 0 || (ch != '.' && ch != '_' && ch != '-'))) {
+			lerr(c, n, "id '%s': use [a-z0-9][a-z0-9._-]*", s);
+			return false;
+		}
+	}
+	if (i == 0) {
+		lerr(c, n, "id is empty");
+		return false;
+	}
+	c->scn->id = s;
+	return true;
+}
+
+/* requires: a list for the first protocol, or a map protocol -> list. */
+static bool
+loader_parse_requires(struct lctx *c, const yaml_node_t *n)
+{
+	struct scenario *s = c->scn;
+	yaml_node_pair_t *p;
+	bool ok = true;
+
+	if (n->type == YAML_SEQUENCE_NODE) {
+		enum proto pr = s->nprotocols ? s->protocols[0] : PROTO_SMTP;
+		return lget_text_list(c, n, &s->requires[pr], &s->nrequires[pr]);
+	}
+	if (n->type != YAML_MAPPING_NODE) {
+		lerr(c, n, "requires: expected a list or a map of protocol to list");
+		return false;
+	}
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const char *name;
+		size_t pr;
+
+		if (!lget_str(c, lnode(c, p->key), &name))
+			return false;
+		for (pr = 0; pr < PROTO_COUNT; pr++)
+			if (strcmp(name, proto_name((enum proto)pr)) == 0)
+				break;
+		if (pr == PROTO_COUNT) {
+			lerr(c, lnode(c, p->key), "requires: unknown protocol '%s'", name);
+			ok = false;
+			continue;
+		}
+		ok &= lget_text_list(c, lnode(c, p->value), &s->requires[pr], &s->nrequires[pr]);
+	}
+	return ok;
+}
+
+static bool
+loader_parse_conn(struct lctx *c, struct scn_conn *sc, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "endpoint", "tls", NULL };
+	static const char *const tls_names[] = { "any", "plain", "implicit" };
+	yaml_node_pair_t *p;
+	bool ok = true, has_role = false;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		lerr(c, n, "connection '%s': expected a map {endpoint, tls}", sc->name);
+		return false;
+	}
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = lnode(c, p->key), *v = lnode(c, p->value);
+		const char *key = (const char *)k->data.scalar.value, *val;
+		int i;
+
+		if (k->type != YAML_SCALAR_NODE || !lget_str(c, v, &val)) {
+			ok = false;
+			continue;
+		}
+		if (strcmp(key, "endpoint") == 0) {
+			for (i = 0; i < ROLE_COUNT && strcmp(val, role_name((enum role)i)); i++)
+				;
+			if (i == ROLE_COUNT) {
+				lerr(c, v, "unknown endpoint '%s' (smtp, submission, pop3, imap)", val);
+				ok = false;
+			}
+			sc->role = (enum role)i;
+			has_role = true;
+		} else if (strcmp(key, "tls") == 0) {
+			for (i = 0; i < 3 && strcmp(val, tls_names[i]); i++)
+				;
+			if (i == 3) {
+				lerr(c, v, "tls must be any, plain or implicit, not '%s'", val);
+				ok = false;
+			}
+			sc->tls = (enum tls_mode)i;
+		} else {
+			lerr_unknown_key(c, k, "a connection", keys);
+			ok = false;
+		}
+	}
+	if (!has_role)
+		sc->role = proto_default_role(c->scn->nprotocols ? c->scn->protocols[0] : PROTO_SMTP);
+	return ok;
+}
+
+static bool
+loader_parse_conns(struct lctx *c, const yaml_node_t *n)
+{
+	struct scenario *s = c->scn;
+	yaml_node_pair_t *p;
+	size_t count;
+	bool ok = true;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		lerr(c, n, "connections: expected a map of name to {endpoint, tls}");
+		return false;
+	}
+	count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	s->conns = arena_alloc(c->arena, (count ? count : 1) * sizeof(*s->conns));
+	if (s->conns == NULL)
+		return false;
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		struct scn_conn *sc = &s->conns[s->nconns];
+		yaml_node_t *k = lnode(c, p->key);
+
+		if (!lget_str(c, k, &sc->name)) {
+			ok = false;
+			continue;
+		}
+		sc->line = (int)k->start_mark.line + 1;
+		if (loader_parse_conn(c, sc, lnode(c, p->value)))
+			s->nconns++;
+		else
+			ok = false;
+	}
+	if (s->nconns == 0 && ok) {
+		lerr(c, n, "connections: at least one connection");
+		ok = false;
+	}
+	return ok;
+}
+
+/* The default connection "main" to the first protocol's endpoint. */
+static bool
+loader_default_conn(struct lctx *c)
+{
+	struct scenario *s = c->scn;
+
+	s->conns = arena_alloc(c->arena, sizeof(*s->conns));
+	if (s->conns == NULL)
+		return false;
+	s->conns[0].name = "main";
+	s->conns[0].role = proto_default_role(s->nprotocols ? s->protocols[0] : PROTO_SMTP);
+	s->conns[0].tls = TLS_ANY;
+	s->conns[0].line = s->line;
+	s->nconns = 1;
+	return true;
+}
+
+static const char *const scenario_keys[] = {
+	"id", "title", "protocol", "rfc", "section", "level", "requirement", "tags",
+	"requires", "users", "timeout", "vars", "connections", "steps", NULL
+};
+static const char *const prelude_keys[] = { "prelude", "protocol", "steps", NULL };
+
+static bool
+loader_parse_key(struct lctx *c, const char *key, const yaml_node_t *v)
+{
+	struct scenario *s = c->scn;
+	long l;
+
+	if (strcmp(key, "id") == 0)
+		return loader_parse_id(c, v);
+	if (strcmp(key, "prelude") == 0)
+		return loader_parse_id(c, v);
+	if (strcmp(key, "title") == 0)
+		return lget_str(c, v, &s->title);
+	if (strcmp(key, "protocol") == 0)
+		return true;	/* parsed first, see loader_parse_doc() */
+	if (strcmp(key, "rfc") == 0) {
+		if (!lget_int(c, v, 1, 99999, &l))
+			return false;
+		s->rfc = (int)l;
+		return true;
+	}
+	if (strcmp(key, "section") == 0)
+		return lget_str(c, v, &s->section);
+	if (strcmp(key, "level") == 0)
+		return loader_parse_level(c, v);
+	if (strcmp(key, "requirement") == 0)
+		return lget_str(c, v, &s->requirement);
+	if (strcmp(key, "tags") == 0) {
+		struct text *t;
+		size_t i;
+		if (!lget_text_list(c, v, &t, &s->ntags))
+			return false;
+		s->tags = arena_alloc(c->arena, (s->ntags + 1) * sizeof(*s->tags));
+		for (i = 0; s->tags != NULL && i < s->ntags; i++)
+			s->tags[i] = t[i].s;
+		return s->tags != NULL;
+	}
+	if (strcmp(key, "requires") == 0)
+		return loader_parse_requires(c, v);
+	if (strcmp(key, "users") == 0) {
+		if (!lget_int(c, v, 0, 16, &l))
+			return false;
+		s->users = (int)l;
+		return true;
+	}
+	if (strcmp(key, "timeout") == 0)
+		return lget_number(c, v, 0.001, 3600, &s->timeout);
+	if (strcmp(key, "vars") == 0)
+		return lget_kv_map(c, v, &s->vars, &s->nvars);
+	if (strcmp(key, "connections") == 0)
+		return loader_parse_conns(c, v);
+	if (strcmp(key, "steps") == 0)
+		return true;	/* parsed last, once connections are known */
+	return false;
+}
+
+static const yaml_node_t *
+loader_find_key(struct lctx *c, const yaml_node_t *map, const char *key)
+{
+	yaml_node_pair_t *p;
+
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = lnode(c, p->key);
+		if (k->type == YAML_SCALAR_NODE &&
+		    strcmp((const char *)k->data.scalar.value, key) == 0)
+			return lnode(c, p->value);
+	}
+	return NULL;
+}
+
+static void
+loader_check_required(struct lctx *c, const yaml_node_t *root)
+{
+	static const char *const required[] = {
+		"id", "title", "protocol", "rfc", "section", "level", "requirement", "steps", NULL
+	};
+	static const char *const prelude_required[] = { "prelude", "protocol", "steps", NULL };
+	const char *const *req = c->scn->is_prelude ? prelude_required : required;
+	size_t i;
+
+	for (i = 0; req[i] != NULL; i++)
+		if (loader_find_key(c, root, req[i]) == NULL)
+			lerr(c, root, "missing required key '%s'", req[i]);
+}
+
+static void
+loader_parse_doc(struct lctx *c, const yaml_node_t *root)
+{
+	const char *const *keys;
+	const yaml_node_t *v;
+	yaml_node_pair_t *p;
+
+	if (root->type != YAML_MAPPING_NODE) {
+		lerr(c, root, "a scenario is a map with id, title, protocol, ..., steps");
+		return;
+	}
+	c->scn->is_prelude = loader_find_key(c, root, "prelude") != NULL;
+	keys = c->scn->is_prelude ? prelude_keys : scenario_keys;
+	loader_check_required(c, root);
+	if ((v = loader_find_key(c, root, "protocol")) != NULL)
+		loader_parse_protocols(c, v);
+	for (p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = lnode(c, p->key);
+		const char *key = (const char *)k->data.scalar.value;
+		size_t i;
+
+		if (k->type != YAML_SCALAR_NODE) {
+			lerr(c, k, "keys must be strings");
+			continue;
+		}
+		for (i = 0; keys[i] != NULL && strcmp(keys[i], key) != 0; i++)
+			;
+		if (keys[i] == NULL)
+			lerr_unknown_key(c, k, c->scn->is_prelude ? "a prelude" : "a scenario", keys);
+		else
+			loader_parse_key(c, key, lnode(c, p->value));
+	}
+	if (c->scn->nconns == 0)
+		loader_default_conn(c);
+	if ((v = loader_find_key(c, root, "steps")) != NULL)
+		loader_parse_steps(c, v);
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+static char *
+loader_read_file(const char *path, size_t *len_r, FILE *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *data;
+	size_t n;
+
+	if (f == NULL) {
+		fprintf(err, "%s:1:1: error: cannot open: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	data = malloc(LOADER_MAX_FILE + 1);
+	n = data ? fread(data, 1, LOADER_MAX_FILE + 1, f) : 0;
+	fclose(f);
+	if (data == NULL || n > LOADER_MAX_FILE) {
+		fprintf(err, "%s:1:1: error: file larger than %u bytes\n", path, LOADER_MAX_FILE);
+		free(data);
+		return NULL;
+	}
+	data[n] = '\0';
+	*len_r = n;
+	return data;
+}
+
+static bool
+library_push(struct scenario ***list, size_t *n, struct scenario *s)
+{
+	struct scenario **p = realloc(*list, (*n + 1) * sizeof(**list));
+
+	if (p == NULL)
+		return false;
+	p[(*n)++] = s;
+	*list = p;
+	return true;
+}
+
+static void
+loader_yaml_error(struct lctx *c, const yaml_parser_t *yp)
+{
+	int line = (int)yp->problem_mark.line + 1, col = (int)yp->problem_mark.column + 1;
+
+	if (yp->context != NULL)
+		lerr_at(c, line, col, "%s %s (line %d)", yp->problem ? yp->problem : "YAML error",
+		    yp->context, (int)yp->context_mark.line + 1);
+	else
+		lerr_at(c, line, col, "%s", yp->problem ? yp->problem : "YAML error");
+}
+
+/* Parse one document into a scenario; NULL on errors (already reported). */
+static struct scenario *
+loader_parse_file(const char *path, const char *src, size_t len, FILE *err, size_t *nerr)
+{
+	struct lctx c = { .file = path, .src = src, .srclen = len, .err = err };
+	yaml_parser_t yp;
+	yaml_document_t doc, extra;
+	struct scenario *s = NULL;
+
+	c.arena = arena_new(64u << 20);
+	yaml_parser_initialize(&yp);
+	yaml_parser_set_input_string(&yp, (const unsigned char *)src, len);
+	if (c.arena == NULL || !yaml_parser_load(&yp, &doc)) {
+		loader_yaml_error(&c, &yp);
+		goto out;
+	}
+	c.doc = &doc;
+	if (yaml_document_get_root_node(&doc) == NULL) {
+		lerr_at(&c, 1, 1, "empty file");
+	} else if ((s = arena_alloc(c.arena, sizeof(*s))) != NULL) {
+		s->arena = c.arena;
+		s->file = arena_strdup(c.arena, path);
+		s->line = 1;
+		c.scn = s;
+		loader_parse_doc(&c, yaml_document_get_root_node(&doc));
+		if (yaml_parser_load(&yp, &extra)) {
+			if (yaml_document_get_root_node(&extra) != NULL)
+				lerr(&c, yaml_document_get_root_node(&extra),
+				    "one scenario per file: a second document starts here");
+			yaml_document_delete(&extra);
+		} else {
+			loader_yaml_error(&c, &yp);
+		}
+	}
+	yaml_document_delete(&doc);
+out:
+	yaml_parser_delete(&yp);
+	*nerr += c.nerrors;
+	if (c.nerrors > 0 || s == NULL) {
+		arena_free(&c.arena);
+		return NULL;
+	}
+	return s;
+}
+
+struct loader_state {
+	struct library *lib;
+	FILE *err;
+	char **seen;		/* realpaths of files loaded */
+	size_t nseen;
+	char **dirs;		/* prelude folders already looked at */
+	size_t ndirs;
+};
+
+static bool
+strlist_has_or_add(char ***list, size_t *n, const char *s)
+{
+	char **p;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp((*list)[i], s) == 0)
+			return true;
+	p = realloc(*list, (*n + 1) * sizeof(**list));
+	if (p == NULL)
+		return true;
+	*list = p;
+	p[(*n)++] = strdup(s);
+	return false;
+}
+
+static void loader_preludes_near(struct loader_state *st, const char *path);
+
+static void
+loader_file(struct loader_state *st, const char *path, bool want_prelude)
+{
+	char real[PATH_MAX];
+	struct scenario *s;
+	char *src;
+	size_t len;
+
+	if (realpath(path, real) == NULL) {
+		fprintf(st->err, "%s:1:1: error: %s\n", path, strerror(errno));
+		st->lib->nerrors++;
+		return;
+	}
+	if (strlist_has_or_add(&st->seen, &st->nseen, real))
+		return;
+	if ((src = loader_read_file(path, &len, st->err)) == NULL) {
+		st->lib->nerrors++;
+		return;
+	}
+	s = loader_parse_file(path, src, len, st->err, &st->lib->nerrors);
+	free(src);
+	if (s == NULL)
+		return;
+	if (s->is_prelude) {
+		library_push(&st->lib->preludes, &st->lib->npreludes, s);
+	} else if (want_prelude) {
+		fprintf(st->err, "%s:1:1: error: files in a preludes/ folder define a "
+		    "prelude (a 'prelude:' key, not 'id:')\n", path);
+		st->lib->nerrors++;
+		arena_free(&s->arena);
+	} else {
+		library_push(&st->lib->scenarios, &st->lib->nscenarios, s);
+		loader_preludes_near(st, path);
+	}
+}
+
+static int
+loader_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+loader_is_yaml(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+	    (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+/* Sorted entries of dir (files matching YAML, and subfolders). */
+static void
+loader_dir(struct loader_state *st, const char *dir, int depth, bool only_yaml_files)
+{
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, i;
+
+	if (depth > LOADER_MAX_DEPTH || (d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char **p;
+		if (de->d_name[0] == '.')
+			continue;
+		p = realloc(names, (n + 1) * sizeof(*names));
+		if (p == NULL)
+			break;
+		names = p;
+		names[n++] = strdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), loader_name_cmp);
+	for (i = 0; i < n; i++) {
+		struct buf path;
+		struct stat sb;
+
+		buf_init(&path, PATH_MAX);
+		buf_printf(&path, "%s/%s", dir, names[i]);
+		if (path.data != NULL && stat(path.data, &sb) == 0) {
+			if (S_ISDIR(sb.st_mode) && !only_yaml_files)
+				loader_dir(st, path.data, depth + 1, false);
+			else if (S_ISREG(sb.st_mode) && loader_is_yaml(names[i]))
+				loader_file(st, path.data, only_yaml_files);
+		}
+		buf_release(&path);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* Preludes in preludes/ beside path and in every folder above it. */
+static void
+loader_preludes_near(struct loader_state *st, const char *path)
+{
+	char real[PATH_MAX], *slash;
+	int depth;
+
+	if (realpath(path, real) == NULL)
+		return;
+	for (depth = 0; depth < LOADER_MAX_DEPTH; depth++) {
+		struct buf dir;
+		struct stat sb;
+
+		slash = strrchr(real, '/');
+		if (slash == NULL)
+			break;
+		*slash = '\0';
+		buf_init(&dir, PATH_MAX);
+		buf_printf(&dir, "%s/preludes", real[0] ? real : "");
+		if (dir.data != NULL && !strlist_has_or_add(&st->dirs, &st->ndirs, dir.data) &&
+		    stat(dir.data, &sb) == 0 && S_ISDIR(sb.st_mode))
+			loader_dir(st, dir.data, 0, true);
+		buf_release(&dir);
+		if (real[0] == '\0')
+			break;
+	}
+}
+
+/* ---- checks across files -------------------------------------------- */
+
+static void loader_report(struct library *lib, FILE *err, const struct scenario *s,
+    int line, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+loader_report(struct library *lib, FILE *err, const struct scenario *s, int line,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(err, "%s:%d:1: error: ", s->file, line);
+	va_start(ap, fmt);
+	vfprintf(err, fmt, ap);
+	va_end(ap);
+	fputc('\n', err);
+	lib->nerrors++;
+}
+
+static void
+loader_check_ids(struct library *lib, FILE *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < lib->nscenarios; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(lib->scenarios[i]->id, lib->scenarios[j]->id) == 0) {
+				loader_report(lib, err, lib->scenarios[i], lib->scenarios[i]->line,
+				    "duplicate id '%s', first defined in %s",
+				    lib->scenarios[i]->id, lib->scenarios[j]->file);
+				break;
+			}
+	for (i = 0; i < lib->npreludes; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(lib->preludes[i]->id, lib->preludes[j]->id) == 0) {
+				loader_report(lib, err, lib->preludes[i], 1,
+				    "duplicate prelude '%s', first defined in %s",
+				    lib->preludes[i]->id, lib->preludes[j]->file);
+				break;
+			}
+}
+
+static bool
+loader_has_conn(const struct scenario *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nconns; i++)
+		if (strcmp(s->conns[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Check connection names and resolve prelude calls of one file. */
+static void
+loader_resolve(struct library *lib, FILE *err, struct scenario *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsteps; i++) {
+		struct step *st = &s->steps[i];
+
+		if (st->conn != NULL && !s->is_prelude && !loader_has_conn(s, st->conn))
+			loader_report(lib, err, s, st->line, "step uses connection '%s'%s",
+			    st->conn, " which is not declared in connections:");
+		if (st->kind == STEP_CONNECT && !s->is_prelude && !loader_has_conn(s, st->text.s))
+			loader_report(lib, err, s, st->line, "connect: unknown connection '%s'%s",
+			    st->text.s, "");
+		if (st->kind != STEP_PRELUDE)
+			continue;
+		st->prelude = library_find_prelude(lib, st->text.s);
+		if (st->prelude == NULL)
+			loader_report(lib, err, s, st->line, "unknown prelude '%s'%s", st->text.s,
+			    " (looked in preludes/ folders beside and above the file)");
+	}
+}
+
+/* How deep prelude calls nest below s; stops counting past the limit. */
+static int
+loader_prelude_depth(const struct scenario *s, int depth)
+{
+	int max = depth;
+	size_t i;
+
+	if (depth > LOADER_MAX_PRELUDE_DEPTH)
+		return depth;
+	for (i = 0; i < s->nsteps; i++)
+		if (s->steps[i].prelude != NULL) {
+			int d = loader_prelude_depth(s->steps[i].prelude, depth + 1);
+			if (d > max)
+				max = d;
+		}
+	return max;
+}
+
+size_t
+loader_load_paths(struct library *lib, char *const *paths, size_t npaths, FILE *err)
+{
+	struct loader_state st = { .lib = lib, .err = err };
+	size_t i, before = lib->nerrors;
+
+	for (i = 0; i < npaths; i++) {
+		struct stat sb;
+
+		if (stat(paths[i], &sb) != 0) {
+			fprintf(err, "%s:1:1: error: %s\n", paths[i], strerror(errno));
+			lib->nerrors++;
+		} else if (S_ISDIR(sb.st_mode)) {
+			loader_dir(&st, paths[i], 0, false);
+		} else {
+			loader_file(&st, paths[i], false);
+		}
+	}
+	loader_check_ids(lib, err);
+	for (i = 0; i < lib->npreludes; i++)
+		loader_resolve(lib, err, lib->preludes[i]);
+	for (i = 0; i < lib->nscenarios; i++)
+		loader_resolve(lib, err, lib->scenarios[i]);
+	for (i = 0; i < lib->npreludes; i++)
+		if (loader_prelude_depth(lib->preludes[i], 0) > LOADER_MAX_PRELUDE_DEPTH)
+			loader_report(lib, err, lib->preludes[i], 1,
+			    "prelude '%s' calls preludes more than %s deep (a cycle?)",
+			    lib->preludes[i]->id, "8");
+	for (i = 0; i < st.nseen; i++)
+		free(st.seen[i]);
+	for (i = 0; i < st.ndirs; i++)
+		free(st.dirs[i]);
+	free(st.seen);
+	free(st.dirs);
+	return lib->nerrors - before;
+}

@@ -1,0 +1,533 @@
+/* loader_steps.c: the steps of a scenario (scenarios/FORMAT.md "Steps"):
+ * exactly one action per step, the modifiers conn/timeout/requires, raw
+ * byte pieces, and SMTP expectations (RFC 5321 §4.2 reply codes, RFC 3463
+ * enhanced codes). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "base64.h"
+#include "loader_private.h"
+
+struct action {
+	const char *name;
+	enum step_kind kind;
+};
+
+static const struct action actions[] = {
+	{ "send", STEP_SEND },
+	{ "pipeline", STEP_PIPELINE },
+	{ "send_raw", STEP_SEND_RAW },
+	{ "send_data", STEP_SEND_DATA },
+	{ "starttls", STEP_STARTTLS },
+	{ "connect", STEP_CONNECT },
+	{ "close", STEP_CLOSE },
+	{ "wait", STEP_WAIT },
+	{ "prelude", STEP_PRELUDE },
+	{ "set", STEP_SET },
+	{ "expect", STEP_EXPECT },
+	{ "expect_silence", STEP_EXPECT_SILENCE },
+	{ "expect_closed", STEP_EXPECT_CLOSED },
+};
+#define NACTIONS (sizeof(actions) / sizeof(actions[0]))
+
+static const char *const step_keys[] = {
+	"send", "pipeline", "send_raw", "send_data", "starttls", "connect", "close",
+	"wait", "prelude", "set", "expect", "expect_silence", "expect_closed",
+	"conn", "timeout", "requires", NULL
+};
+
+static const char *const smtp_expect_keys[] = {
+	"code", "enhanced", "text", "lines", "any_line", "no_line", "multiline",
+	"capture", "closed", NULL
+};
+
+/* ---- expectations ---------------------------------------------------- */
+
+/* 250, "250", "25x", "2xx". */
+static bool
+loader_code_one(struct lctx *c, const yaml_node_t *n, struct code_range *r)
+{
+	const char *s = (const char *)n->data.scalar.value;
+	int lo = 0, hi = 0, i;
+
+	if (n->type != YAML_SCALAR_NODE || strlen(s) != 3)
+		goto bad;
+	for (i = 0; i < 3; i++) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			if (hi != lo)
+				goto bad;	/* "2x5" */
+			lo = lo * 10 + (s[i] - '0');
+			hi = hi * 10 + (s[i] - '0');
+		} else if (s[i] == 'x' && i > 0) {
+			lo = lo * 10;
+			hi = hi * 10 + 9;
+		} else {
+			goto bad;
+		}
+	}
+	if (lo < 200 || hi > 599)
+		goto bad;
+	r->lo = lo;
+	r->hi = hi;
+	return true;
+bad:
+	lerr(c, n, "code: expected a reply code like 250, \"25x\" or \"2xx\" (200-599)");
+	return false;
+}
+
+static bool
+loader_codes(struct lctx *c, const yaml_node_t *n, struct expect *e)
+{
+	yaml_node_item_t *it;
+	size_t count = 1;
+	bool ok = true;
+
+	if (n->type == YAML_SEQUENCE_NODE)
+		count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (count == 0) {
+		lerr(c, n, "code: the list is empty");
+		return false;
+	}
+	e->codes = arena_alloc(c->arena, count * sizeof(*e->codes));
+	if (e->codes == NULL)
+		return false;
+	if (n->type != YAML_SEQUENCE_NODE) {
+		e->ncodes = 1;
+		return loader_code_one(c, n, &e->codes[0]);
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
+		ok &= loader_code_one(c, lnode(c, *it), &e->codes[e->ncodes++]);
+	return ok;
+}
+
+/* "5.5.1", "5.x.x": class 2/4/5 (RFC 3463 §3.1), subject and detail 0-999. */
+static bool
+loader_enhanced(struct lctx *c, const yaml_node_t *n, struct text *t)
+{
+	const char *s;
+	int field = 0, digits = 0;
+	size_t i;
+
+	if (!lget_text(c, n, t))
+		return false;
+	s = t->s;
+	if (!(s[0] == '2' || s[0] == '4' || s[0] == '5' || s[0] == 'x') || s[1] != '.')
+		goto bad;
+	for (i = 2; ; i++) {
+		if (s[i] == 'x' && digits == 0 && (s[i + 1] == '.' || s[i + 1] == '\0')) {
+			digits = 3;
+		} else if (s[i] >= '0' && s[i] <= '9' && digits < 3) {
+			digits++;
+		} else if ((s[i] == '.' && field == 0) || s[i] == '\0') {
+			if (digits == 0)
+				goto bad;
+			if (s[i] == '\0' && field == 1)
+				return true;
+			if (s[i] == '\0')
+				goto bad;
+			field++;
+			digits = 0;
+		} else {
+			goto bad;
+		}
+	}
+bad:
+	lerr(c, n, "enhanced: expected an RFC 3463 code like \"5.5.1\" or \"5.x.x\"");
+	return false;
+}
+
+static bool
+loader_regex(struct lctx *c, const yaml_node_t *n, struct text *t)
+{
+	return lget_text(c, n, t) && lcheck_regex(c, t);
+}
+
+static bool
+loader_captures(struct lctx *c, const yaml_node_t *n, struct expect *e)
+{
+	struct kv *kv;
+	size_t nkv, i;
+	bool ok;
+
+	if (!lget_kv_map(c, n, &kv, &nkv))
+		return false;
+	e->captures = arena_alloc(c->arena, (nkv ? nkv : 1) * sizeof(*e->captures));
+	if (e->captures == NULL)
+		return false;
+	ok = true;
+	for (i = 0; i < nkv; i++) {
+		e->captures[i].var = kv[i].key;
+		e->captures[i].pattern = kv[i].value;
+		ok &= lcheck_regex(c, &kv[i].value);
+	}
+	e->ncaptures = nkv;
+	return ok;
+}
+
+static bool
+loader_expect_key(struct lctx *c, const char *key, const yaml_node_t *v, struct expect *e)
+{
+	bool b;
+	size_t i;
+
+	if (strcmp(key, "code") == 0)
+		return loader_codes(c, v, e);
+	if (strcmp(key, "enhanced") == 0)
+		return loader_enhanced(c, v, &e->enhanced);
+	if (strcmp(key, "text") == 0)
+		return loader_regex(c, v, &e->text);
+	if (strcmp(key, "any_line") == 0)
+		return loader_regex(c, v, &e->any_line);
+	if (strcmp(key, "no_line") == 0)
+		return loader_regex(c, v, &e->no_line);
+	if (strcmp(key, "lines") == 0) {
+		bool ok = lget_text_list(c, v, &e->lines, &e->nlines);
+		for (i = 0; ok && i < e->nlines; i++)
+			ok = lcheck_regex(c, &e->lines[i]);
+		e->has_lines = true;
+		return ok;
+	}
+	if (strcmp(key, "multiline") == 0) {
+		if (!lget_bool(c, v, &b))
+			return false;
+		e->multiline = b;
+		return true;
+	}
+	if (strcmp(key, "capture") == 0)
+		return loader_captures(c, v, e);
+	if (strcmp(key, "closed") == 0)
+		return lget_bool(c, v, &e->closed);
+	return false;
+}
+
+static bool
+loader_expect(struct lctx *c, const yaml_node_t *n, struct expect *e)
+{
+	yaml_node_pair_t *p;
+	bool ok = true;
+
+	e->multiline = -1;
+	if (n->type != YAML_MAPPING_NODE) {
+		lerr(c, n, "expect: expected a map such as {code: 250}, found %s", lnode_kind(n));
+		return false;
+	}
+	if (n->data.mapping.pairs.top == n->data.mapping.pairs.start) {
+		lerr(c, n, "expect: say what to expect, e.g. {code: 250}");
+		return false;
+	}
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = lnode(c, p->key);
+		const char *key = (const char *)k->data.scalar.value;
+		size_t i;
+
+		for (i = 0; smtp_expect_keys[i] != NULL && strcmp(smtp_expect_keys[i], key); i++)
+			;
+		if (k->type != YAML_SCALAR_NODE || smtp_expect_keys[i] == NULL) {
+			lerr_unknown_key(c, k, "an SMTP expect", smtp_expect_keys);
+			ok = false;
+		} else {
+			ok &= loader_expect_key(c, key, lnode(c, p->value), e);
+		}
+	}
+	return ok;
+}
+
+/* ---- raw pieces ------------------------------------------------------- */
+
+static bool
+loader_piece_bytes(struct lctx *c, const yaml_node_t *v, bool is_hex, struct raw_piece *pc)
+{
+	struct text t;
+	unsigned char *out;
+	size_t i, n = 0, bad;
+
+	if (!lget_text(c, v, &t))
+		return false;
+	out = arena_alloc(c->arena, t.len + 1);
+	if (out == NULL)
+		return false;
+	if (!is_hex) {
+		n = base64_decode(t.s, t.len, out, &bad);
+		if (n == (size_t)-1) {
+			lerr_at(c, t.line, t.col, "base64: invalid at offset %zu", bad);
+			return false;
+		}
+	} else {
+		for (i = 0; i < t.len; i++) {
+			static const char hexd[] = "0123456789abcdef";
+			const char *h = strchr(hexd, t.s[i] | 0x20);
+			if (t.s[i] == ' ')
+				continue;
+			if (h == NULL || t.s[i] == '\0') {
+				lerr_at(c, t.line, t.col, "hex: '%c' is not a hex digit", t.s[i]);
+				return false;
+			}
+			out[n / 2] = (unsigned char)(out[n / 2] << 4 | (h - hexd));
+			n++;
+		}
+		if (n % 2 != 0) {
+			lerr_at(c, t.line, t.col, "hex: odd number of digits");
+			return false;
+		}
+		n /= 2;
+	}
+	pc->kind = PIECE_BYTES;
+	pc->data = t;
+	pc->data.s = (const char *)out;
+	pc->data.len = n;
+	return true;
+}
+
+static bool
+loader_piece_map(struct lctx *c, const yaml_node_t *n, struct raw_piece *pc)
+{
+	static const char *const keys[] = { "hex", "base64", "repeat", "count", NULL };
+	yaml_node_pair_t *p;
+	bool ok = true, has_count = false;
+	long count = 0;
+
+	pc->kind = PIECE_TEXT;
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = lnode(c, p->key), *v = lnode(c, p->value);
+		const char *key = (const char *)k->data.scalar.value;
+
+		if (strcmp(key, "hex") == 0 || strcmp(key, "base64") == 0) {
+			ok &= loader_piece_bytes(c, v, key[0] == 'h', pc);
+		} else if (strcmp(key, "repeat") == 0) {
+			ok &= lget_text(c, v, &pc->data);
+			pc->kind = PIECE_REPEAT;
+		} else if (strcmp(key, "count") == 0) {
+			ok &= lget_int(c, v, 0, 64L << 20, &count);
+			has_count = true;
+		} else {
+			lerr_unknown_key(c, k, "a send_raw piece", keys);
+			ok = false;
+		}
+	}
+	if (ok && pc->kind == PIECE_REPEAT && !has_count) {
+		lerr(c, n, "repeat: needs count:");
+		return false;
+	}
+	if (ok && has_count && pc->kind != PIECE_REPEAT) {
+		lerr(c, n, "count: only goes with repeat:");
+		return false;
+	}
+	if (ok && pc->kind == PIECE_TEXT) {
+		lerr(c, n, "a piece is a string, {hex: ...}, {base64: ...} or {repeat: ..., count: N}");
+		return false;
+	}
+	pc->count = (size_t)count;
+	return ok;
+}
+
+static bool
+loader_pieces(struct lctx *c, const yaml_node_t *n, struct step *st)
+{
+	yaml_node_item_t *it;
+	size_t count = 1;
+	bool ok = true;
+
+	if (n->type == YAML_SEQUENCE_NODE)
+		count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	st->pieces = arena_alloc(c->arena, (count ? count : 1) * sizeof(*st->pieces));
+	if (st->pieces == NULL)
+		return false;
+	if (n->type == YAML_SCALAR_NODE) {
+		st->npieces = 1;
+		return lget_text(c, n, &st->pieces[0].data);
+	}
+	if (n->type != YAML_SEQUENCE_NODE || count == 0) {
+		lerr(c, n, "send_raw: expected a string or a non-empty list of pieces");
+		return false;
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *pn = lnode(c, *it);
+		struct raw_piece *pc = &st->pieces[st->npieces++];
+
+		if (pn->type == YAML_SCALAR_NODE)
+			ok &= lget_text(c, pn, &pc->data);
+		else if (pn->type == YAML_MAPPING_NODE)
+			ok &= loader_piece_map(c, pn, pc);
+		else {
+			lerr(c, pn, "send_raw: a piece cannot be a list");
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* send_data: a string (split at LF; a trailing CR is dropped) or lines. */
+static bool
+loader_data_lines(struct lctx *c, const yaml_node_t *n, struct step *st)
+{
+	struct text t;
+	size_t i, start = 0, count = 1;
+
+	if (n->type == YAML_SEQUENCE_NODE)
+		return lget_text_list(c, n, &st->lines, &st->nlines);
+	if (!lget_text(c, n, &t))
+		return false;
+	for (i = 0; i < t.len; i++)
+		count += t.s[i] == '\n';
+	st->lines = arena_alloc(c->arena, count * sizeof(*st->lines));
+	if (st->lines == NULL)
+		return false;
+	for (i = 0; i <= t.len; i++) {
+		if (i < t.len && t.s[i] != '\n')
+			continue;
+		if (i == t.len && start == t.len && st->nlines > 0)
+			break;	/* text ended with a newline */
+		st->lines[st->nlines] = t;
+		st->lines[st->nlines].s = t.s + start;
+		st->lines[st->nlines].len = i - start;
+		if (i > start && t.s[i - 1] == '\r')
+			st->lines[st->nlines].len--;
+		st->nlines++;
+		start = i + 1;
+	}
+	return true;
+}
+
+/* ---- steps ------------------------------------------------------------ */
+
+static bool
+loader_action(struct lctx *c, struct step *st, const yaml_node_t *v)
+{
+	bool b = false;
+
+	switch (st->kind) {
+	case STEP_SEND:
+	case STEP_PRELUDE:
+	case STEP_CONNECT:
+		return lget_text(c, v, &st->text);
+	case STEP_PIPELINE:
+		if (!lget_text_list(c, v, &st->lines, &st->nlines))
+			return false;
+		if (st->nlines == 0)
+			lerr(c, v, "pipeline: the list is empty");
+		return st->nlines > 0;
+	case STEP_SEND_RAW:
+		return loader_pieces(c, v, st);
+	case STEP_SEND_DATA:
+		return loader_data_lines(c, v, st);
+	case STEP_STARTTLS:
+		if (v->type == YAML_MAPPING_NODE) {
+			yaml_node_pair_t *p = v->data.mapping.pairs.start;
+			static const char *const keys[] = { "sni", NULL };
+			for (; p < v->data.mapping.pairs.top; p++) {
+				yaml_node_t *k = lnode(c, p->key);
+				if (strcmp((const char *)k->data.scalar.value, "sni") != 0) {
+					lerr_unknown_key(c, k, "starttls", keys);
+					return false;
+				}
+				if (!lget_text(c, lnode(c, p->value), &st->text))
+					return false;
+			}
+			return true;
+		}
+		/* FALLTHROUGH */
+	case STEP_CLOSE:
+	case STEP_EXPECT_CLOSED:
+		if (!lget_bool(c, v, &b))
+			return false;
+		if (!b)
+			lerr(c, v, "write true here, or leave the step out");
+		return b;
+	case STEP_WAIT:
+	case STEP_EXPECT_SILENCE:
+		return lget_number(c, v, 0, 600, &st->seconds);
+	case STEP_SET:
+		return lget_kv_map(c, v, &st->set, &st->nset);
+	case STEP_EXPECT:
+		return loader_expect(c, v, &st->expect);
+	}
+	return false;
+}
+
+static bool
+loader_modifier(struct lctx *c, struct step *st, const char *key, const yaml_node_t *v)
+{
+	if (strcmp(key, "conn") == 0)
+		return lget_str(c, v, &st->conn);
+	if (strcmp(key, "timeout") == 0)
+		return lget_number(c, v, 0.001, 3600, &st->timeout);
+	if (strcmp(key, "requires") == 0)
+		return lget_text_list(c, v, &st->requires, &st->nrequires);
+	return false;
+}
+
+static bool
+loader_step(struct lctx *c, const yaml_node_t *n, struct step *st)
+{
+	const yaml_node_t *action = NULL, *action_key = NULL;
+	yaml_node_pair_t *p;
+	bool ok = true;
+
+	st->line = (int)n->start_mark.line + 1;
+	st->col = (int)n->start_mark.column + 1;
+	if (n->type != YAML_MAPPING_NODE) {
+		lerr(c, n, "a step is a map such as {send: \"NOOP\"}, found %s", lnode_kind(n));
+		return false;
+	}
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = lnode(c, p->key), *v = lnode(c, p->value);
+		const char *key = (const char *)k->data.scalar.value;
+		size_t i;
+
+		for (i = 0; k->type == YAML_SCALAR_NODE && i < NACTIONS &&
+		    strcmp(actions[i].name, key); i++)
+			;
+		if (k->type == YAML_SCALAR_NODE && i < NACTIONS) {
+			if (action != NULL) {
+				lerr(c, k, "a step has one action; '%s' follows '%s'", key,
+				    (const char *)action_key->data.scalar.value);
+				ok = false;
+				continue;
+			}
+			action = v;
+			action_key = k;
+			st->kind = actions[i].kind;
+		} else if (k->type != YAML_SCALAR_NODE || !loader_modifier(c, st, key, v)) {
+			if (k->type != YAML_SCALAR_NODE || (strcmp(key, "conn") &&
+			    strcmp(key, "timeout") && strcmp(key, "requires")))
+				lerr_unknown_key(c, k, "a step", step_keys);
+			ok = false;
+		}
+	}
+	if (action == NULL) {
+		lerr(c, n, "a step needs an action: send, pipeline, send_raw, send_data, "
+		    "starttls, connect, close, wait, prelude, set, expect, expect_silence "
+		    "or expect_closed");
+		return false;
+	}
+	return loader_action(c, st, action) && ok;
+}
+
+bool
+loader_parse_steps(struct lctx *c, const yaml_node_t *n)
+{
+	struct scenario *s = c->scn;
+	yaml_node_item_t *it;
+	size_t count;
+	bool ok = true;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		lerr(c, n, "steps: expected a list of steps, found %s", lnode_kind(n));
+		return false;
+	}
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (count == 0) {
+		lerr(c, n, "steps: the list is empty");
+		return false;
+	}
+	s->steps = arena_alloc(c->arena, count * sizeof(*s->steps));
+	if (s->steps == NULL)
+		return false;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
+		if (loader_step(c, lnode(c, *it), &s->steps[s->nsteps]))
+			s->nsteps++;
+		else
+			ok = false;
+	return ok;
+}

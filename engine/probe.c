@@ -1,0 +1,146 @@
+/* probe.c: what a target announces, asked once per endpoint and run:
+ * the greeting, EHLO (RFC 5321 §4.1.1.1), and when STARTTLS is offered on
+ * a plaintext endpoint, STARTTLS and EHLO again (RFC 3207 §4.2: the list
+ * after TLS may differ, e.g. AUTH), so `requires:` sees the union. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+#include "smtp_reply.h"
+
+struct probe_cache {
+	pthread_mutex_t lock;
+	bool is_done[ROLE_COUNT];
+	enum step_rc rc[ROLE_COUNT];
+	char *msg[ROLE_COUNT];
+	char **caps[ROLE_COUNT];
+	size_t ncaps[ROLE_COUNT];
+};
+
+struct probe_cache *
+probe_cache_new(const struct target *t, const struct run_opts *o)
+{
+	struct probe_cache *pc = calloc(1, sizeof(*pc));
+
+	(void)t;
+	(void)o;
+	if (pc != NULL)
+		pthread_mutex_init(&pc->lock, NULL);
+	return pc;
+}
+
+void
+probe_cache_free(struct probe_cache **pp)
+{
+	struct probe_cache *pc = *pp;
+	size_t i;
+
+	if (pc == NULL)
+		return;
+	for (i = 0; i < ROLE_COUNT; i++) {
+		caps_free(&pc->caps[i], &pc->ncaps[i]);
+		free(pc->msg[i]);
+	}
+	pthread_mutex_destroy(&pc->lock);
+	free(pc);
+	*pp = NULL;
+}
+
+static enum step_rc
+probe_cmd(struct exec *x, struct xconn *c, const char *line, int want_lo, int want_hi)
+{
+	struct smtp_reply r;
+	enum step_rc rc = STEP_RC_OK;
+
+	if (line != NULL)
+		rc = xconn_send(x, c, line, strlen(line), true, x->o->timeout);
+	if (rc == STEP_RC_OK)
+		rc = xconn_read_smtp(x, c, x->o->timeout, &r);
+	if (rc == STEP_RC_OK && (r.code < want_lo || r.code > want_hi))
+		rc = exec_fail(x, STEP_RC_RUNTIME_ERROR, "%s answered %d", line ? line :
+		    "the greeting", r.code);
+	return rc;
+}
+
+static void
+probe_union(char ***caps, size_t *ncaps, char *const *more, size_t nmore)
+{
+	size_t i;
+
+	for (i = 0; i < nmore; i++) {
+		char **p;
+		if (caps_have(*caps, *ncaps, more[i], strlen(more[i])))
+			continue;
+		p = realloc(*caps, (*ncaps + 1) * sizeof(**caps));
+		if (p == NULL)
+			return;
+		*caps = p;
+		if ((p[*ncaps] = strdup(more[i])) != NULL)
+			(*ncaps)++;
+	}
+}
+
+/* Talk to the endpoint; the probe's transcript goes to a scratch record. */
+static enum step_rc
+probe_smtp(struct exec *x, enum role role, char ***caps_r, size_t *ncaps_r)
+{
+	static const struct scn_conn decl = { "probe", ROLE_SMTP, TLS_ANY, 0 };
+	struct xconn c = { .decl = &decl };
+	enum step_rc rc;
+
+	c.ep = target_endpoint(x->t, role, TLS_ANY);
+	if (c.ep == NULL)
+		return exec_fail(x, STEP_RC_UNSUPPORTED, "the target has no %s endpoint",
+		    role_name(role));
+	rc = xconn_open(x, &c, x->o->timeout);
+	if (rc == STEP_RC_OK)
+		rc = probe_cmd(x, &c, NULL, 200, 299);
+	if (rc == STEP_RC_OK)
+		rc = probe_cmd(x, &c, "EHLO mailspec.example\r\n", 250, 250);
+	if (rc == STEP_RC_OK)
+		probe_union(caps_r, ncaps_r, c.caps, c.ncaps);
+	if (rc == STEP_RC_OK && !c.ep->is_implicit_tls &&
+	    caps_have(c.caps, c.ncaps, "STARTTLS", 8) &&
+	    probe_cmd(x, &c, "STARTTLS\r\n", 220, 220) == STEP_RC_OK &&
+	    xconn_starttls(x, &c, NULL, x->o->timeout) == STEP_RC_OK &&
+	    probe_cmd(x, &c, "EHLO mailspec.example\r\n", 250, 250) == STEP_RC_OK)
+		probe_union(caps_r, ncaps_r, c.caps, c.ncaps);
+	if (c.is_open && !c.is_eof)
+		(void)xconn_send(x, &c, "QUIT\r\n", 6, true, x->o->timeout);
+	xconn_free(&c);
+	return rc;
+}
+
+enum step_rc
+probe_caps(struct exec *x, enum role role, char *const **caps_r, size_t *ncaps_r)
+{
+	struct probe_cache *pc = x->probes;
+	enum step_rc rc;
+
+	pthread_mutex_lock(&pc->lock);
+	if (!pc->is_done[role]) {
+		struct result scratch = { 0 };
+		struct result *saved = x->res;
+
+		x->res = &scratch;
+		if (role == ROLE_SMTP || role == ROLE_SUBMISSION)
+			pc->rc[role] = probe_smtp(x, role, &pc->caps[role], &pc->ncaps[role]);
+		else
+			pc->rc[role] = exec_fail(x, STEP_RC_UNSUPPORTED, "no %s probe in this build",
+			    role_name(role));
+		if (pc->rc[role] != STEP_RC_OK)
+			pc->msg[role] = strdup(x->msg.data ? x->msg.data : "");
+		x->res = saved;
+		result_clear(&scratch);
+		pc->is_done[role] = true;
+	}
+	rc = pc->rc[role];
+	if (rc != STEP_RC_OK)
+		exec_fail(x, rc, "capability probe of the %s endpoint: %s", role_name(role),
+		    pc->msg[role] ? pc->msg[role] : "failed");
+	*caps_r = pc->caps[role];
+	*ncaps_r = pc->ncaps[role];
+	pthread_mutex_unlock(&pc->lock);
+	return rc;
+}

@@ -1,0 +1,619 @@
+/* io.c: buffered non-blocking connection I/O with TLS on the socket.
+ *
+ * RFC 3207 §4.2 / RFC 2595 §3.1 / RFC 8314: after STARTTLS the plaintext
+ * that followed the command is discarded (the CVE-2011-0411 class of
+ * command injection), and nothing is read in plaintext again.
+ * RFC 5321 §4.5.3.2: the idle timer that sessions use for their timeouts.
+ *
+ * Internals: one entry point per loop event (io_step, io_on_kick,
+ * io_on_idle) ends in io_finish(), which either re-arms epoll interest or,
+ * when the io is dead, delivers IO_EV_CLOSED as its very last action.
+ * After a clean close the socket lingers briefly (shutdown for writing,
+ * input drained) so the peer reads the final reply instead of an RST.
+ */
+#include "io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "buf.h"
+
+#define IO_READ_ROUNDS	4	/* reads per event before yielding */
+#define IO_LINGER_MS	2000	/* drain input after our final reply */
+#define IO_SSL_CHUNK	16384
+#define IO_CLOSE_MS	10000	/* flushing the last output may take this long */
+
+enum io_tls_state {
+	IO_TLS_NONE,
+	IO_TLS_FLUSHING,	/* sending the plaintext before the handshake */
+	IO_TLS_HANDSHAKE,
+	IO_TLS_ON,
+};
+
+struct io {
+	struct loop *loop;
+	struct loop_fd w;
+	struct loop_timer idle;
+	struct loop_timer kick;		/* deferred work on the next iteration */
+	int fd;
+	io_event_fn *fn;
+	void *arg;
+	/* input: a fixed window in[start, end) */
+	char in[IO_IN_CAP];
+	size_t in_start;
+	size_t in_end;
+	/* output: out.data[out_head, out.len) is queued */
+	struct buf out;
+	size_t out_head;
+	size_t plain_left;		/* IO_TLS_FLUSHING: plaintext still to send */
+	/* TLS */
+	enum io_tls_state tls;
+	SSL_CTX *tls_ctx;
+	SSL *ssl;
+	bool hs_wants_write;
+	bool rd_wants_write;
+	bool wr_wants_read;
+	/* state */
+	unsigned timeout_ms;
+	bool is_eof;
+	bool is_closing;		/* flush, then linger, then dead */
+	bool is_lingering;
+	bool is_dead;
+	bool is_closed_sent;		/* IO_EV_CLOSED was delivered */
+	bool wants_drained;
+	const char *reason;
+};
+
+static void io_step(struct io *io, unsigned events);
+static void io_finish(struct io *io);
+
+static void
+io_emit(struct io *io, enum io_event ev)
+{
+	io->fn(io->arg, ev);
+}
+
+static void
+io_kick(struct io *io)
+{
+	if (!io->is_closed_sent && !loop_timer_is_running(&io->kick))
+		loop_timer_start(io->loop, &io->kick, 0);
+}
+
+static void
+io_die(struct io *io, const char *reason)
+{
+	if (!io->is_dead && io->reason == NULL)
+		io->reason = reason;
+	io->is_dead = true;
+}
+
+/* ---- loop entry points ---- */
+
+static void
+io_on_fd(void *arg, unsigned events)
+{
+	io_step(arg, events);
+}
+
+static void
+io_on_kick(void *arg)
+{
+	io_step(arg, LOOP_READ | LOOP_WRITE);
+}
+
+static void
+io_on_idle(void *arg)
+{
+	struct io *io = arg;
+
+	if (io->is_lingering || io->is_closing)
+		io_die(io, io->is_lingering ? NULL : "close timed out");
+	else if (!io->is_dead)
+		io_emit(io, IO_EV_TIMEOUT);
+	io_finish(io);
+}
+
+struct io *
+io_new(struct loop *l, int fd, io_event_fn *fn, void *arg)
+{
+	struct io *io;
+	int fl;
+
+	fl = fcntl(fd, F_GETFL);
+	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return NULL;
+	io = calloc(1, sizeof(*io));
+	if (io == NULL)
+		return NULL;
+	io->loop = l;
+	io->fd = fd;
+	io->fn = fn;
+	io->arg = arg;
+	buf_init(&io->out, IO_OUT_MAX);
+	loop_timer_init(&io->idle, io_on_idle, io);
+	loop_timer_init(&io->kick, io_on_kick, io);
+	if (loop_fd_add(l, &io->w, fd, LOOP_READ, io_on_fd, io) == -1) {
+		free(io);
+		return NULL;
+	}
+	return io;
+}
+
+static void
+io_teardown(struct io *io)
+{
+	loop_fd_del(io->loop, &io->w);
+	loop_timer_stop(io->loop, &io->idle);
+	loop_timer_stop(io->loop, &io->kick);
+}
+
+void
+io_free(struct io **iop)
+{
+	struct io *io = *iop;
+
+	if (io == NULL)
+		return;
+	io_teardown(io);
+	SSL_free(io->ssl);
+	if (io->fd != -1)
+		close(io->fd);
+	buf_release(&io->out);
+	free(io);
+	*iop = NULL;
+}
+
+/* ---- input ---- */
+
+size_t
+io_in_peek(const struct io *io, const char **data_r)
+{
+	*data_r = io->in + io->in_start;
+	return io->in_end - io->in_start;
+}
+
+void
+io_in_consume(struct io *io, size_t n)
+{
+	if (n > io->in_end - io->in_start)
+		n = io->in_end - io->in_start;
+	io->in_start += n;
+	if (io->in_start == io->in_end)
+		io->in_start = io->in_end = 0;
+	io_kick(io);	/* room again: reading may resume */
+}
+
+bool
+io_in_is_eof(const struct io *io)
+{
+	return io->is_eof;
+}
+
+/* One read into the input window: >0 bytes, 0 nothing now, -1 eof/error. */
+static ssize_t
+io_read_plain(struct io *io, char *p, size_t room)
+{
+	ssize_t n;
+
+	n = recv(io->fd, p, room, 0);
+	if (n > 0)
+		return n;
+	if (n == 0) {
+		io->is_eof = true;
+		return -1;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return 0;
+	io_die(io, "connection reset");
+	return -1;
+}
+
+static ssize_t
+io_read_tls(struct io *io, char *p, size_t room)
+{
+	int n, err;
+
+	ERR_clear_error();
+	n = SSL_read(io->ssl, p, room > INT32_MAX ? INT32_MAX : (int)room);
+	io->rd_wants_write = false;
+	if (n > 0)
+		return n;
+	err = SSL_get_error(io->ssl, n);
+	if (err == SSL_ERROR_WANT_READ)
+		return 0;
+	if (err == SSL_ERROR_WANT_WRITE) {
+		io->rd_wants_write = true;
+		return 0;
+	}
+	if (err == SSL_ERROR_ZERO_RETURN || err == SSL_ERROR_SYSCALL ||
+	    err == SSL_ERROR_SSL) {
+		io->is_eof = true;	/* close_notify, reset or truncation */
+		if (err == SSL_ERROR_SSL)
+			io_die(io, "TLS error");
+		return -1;
+	}
+	io_die(io, "TLS error");
+	return -1;
+}
+
+/* Read what fits; true when the owner should look at the input. */
+static bool
+io_fill(struct io *io)
+{
+	bool got = false;
+	ssize_t n;
+	int round;
+
+	if (io->is_dead || io->is_eof || io->is_closing)
+		return false;
+	if (io->tls != IO_TLS_NONE && io->tls != IO_TLS_ON)
+		return false;	/* no plaintext read between STARTTLS and TLS */
+	for (round = 0; round < IO_READ_ROUNDS; round++) {
+		if (io->in_start > 0) {
+			memmove(io->in, io->in + io->in_start, io->in_end - io->in_start);
+			io->in_end -= io->in_start;
+			io->in_start = 0;
+		}
+		if (io->in_end == IO_IN_CAP)
+			break;
+		if (io->tls == IO_TLS_ON)
+			n = io_read_tls(io, io->in + io->in_end, IO_IN_CAP - io->in_end);
+		else
+			n = io_read_plain(io, io->in + io->in_end, IO_IN_CAP - io->in_end);
+		if (n <= 0)
+			break;
+		io->in_end += (size_t)n;
+		got = true;
+	}
+	return got || io->is_eof;
+}
+
+/* After our last byte: discard whatever the peer still sends. */
+static void
+io_linger_drain(struct io *io)
+{
+	char tmp[4096];
+	ssize_t n;
+	int round;
+
+	for (round = 0; round < IO_READ_ROUNDS; round++) {
+		n = recv(io->fd, tmp, sizeof(tmp), 0);
+		if (n > 0)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return;
+		io_die(io, NULL);
+		return;
+	}
+}
+
+/* ---- output ---- */
+
+bool
+io_write(struct io *io, const void *data, size_t len)
+{
+	if (io->is_dead)
+		return false;
+	if (io->out_head > 0 && io->out.len + len > io->out.max) {
+		buf_consume(&io->out, io->out_head);
+		io->out_head = 0;
+	}
+	if (!buf_append(&io->out, data, len)) {
+		io_die(io, "output limit (peer does not read)");
+		io_kick(io);
+		return false;
+	}
+	io_kick(io);
+	return true;
+}
+
+bool
+io_printf(struct io *io, const char *fmt, ...)
+{
+	char small[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(small))
+		return false;	/* replies are short; a longer one is a bug */
+	return io_write(io, small, (size_t)n);
+}
+
+size_t
+io_out_pending(const struct io *io)
+{
+	return io->out.len - io->out_head;
+}
+
+bool
+io_out_is_busy(struct io *io)
+{
+	if (io_out_pending(io) <= IO_OUT_HIGH)
+		return false;
+	io->wants_drained = true;
+	return true;
+}
+
+static ssize_t
+io_send_tls(struct io *io, const char *p, size_t len)
+{
+	int n, err;
+
+	ERR_clear_error();
+	n = SSL_write(io->ssl, p, len > IO_SSL_CHUNK ? IO_SSL_CHUNK : (int)len);
+	io->wr_wants_read = false;
+	if (n > 0)
+		return n;
+	err = SSL_get_error(io->ssl, n);
+	if (err == SSL_ERROR_WANT_WRITE)
+		return 0;
+	if (err == SSL_ERROR_WANT_READ) {
+		io->wr_wants_read = true;
+		return 0;
+	}
+	io_die(io, "TLS write error");
+	return -1;
+}
+
+static ssize_t
+io_send_plain(struct io *io, const char *p, size_t len)
+{
+	ssize_t n;
+
+	n = send(io->fd, p, len, MSG_NOSIGNAL);
+	if (n >= 0)
+		return n;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return 0;
+	io_die(io, "connection reset");
+	return -1;
+}
+
+/* The bytes that may go out now. */
+static size_t
+io_sendable(const struct io *io)
+{
+	size_t n = io_out_pending(io);
+
+	if (io->tls == IO_TLS_HANDSHAKE)
+		return 0;
+	if (io->tls == IO_TLS_FLUSHING && n > io->plain_left)
+		n = io->plain_left;
+	return n;
+}
+
+static void io_handshake(struct io *io);
+
+static void
+io_begin_handshake(struct io *io)
+{
+	io->ssl = SSL_new(io->tls_ctx);
+	if (io->ssl == NULL || SSL_set_fd(io->ssl, io->fd) != 1) {
+		io_die(io, "TLS setup failed");
+		return;
+	}
+	SSL_set_accept_state(io->ssl);
+	io->tls = IO_TLS_HANDSHAKE;
+	io_handshake(io);
+}
+
+static void
+io_flush(struct io *io)
+{
+	ssize_t n;
+	size_t len;
+
+	while (!io->is_dead && (len = io_sendable(io)) > 0) {
+		if (io->tls == IO_TLS_ON)
+			n = io_send_tls(io, io->out.data + io->out_head, len);
+		else
+			n = io_send_plain(io, io->out.data + io->out_head, len);
+		if (n <= 0)
+			break;
+		io->out_head += (size_t)n;
+		if (io->tls == IO_TLS_FLUSHING)
+			io->plain_left -= (size_t)n;
+	}
+	if (io->out_head == io->out.len) {
+		buf_clear(&io->out);
+		io->out_head = 0;
+	}
+	if (io->tls == IO_TLS_FLUSHING && io->plain_left == 0 && !io->is_dead)
+		io_begin_handshake(io);
+	if (io->wants_drained && io_out_pending(io) < IO_OUT_HIGH / 2 && !io->is_dead) {
+		io->wants_drained = false;
+		io_emit(io, IO_EV_DRAINED);
+	}
+}
+
+/* ---- TLS ---- */
+
+static void
+io_handshake(struct io *io)
+{
+	int r, err;
+
+	ERR_clear_error();
+	r = SSL_do_handshake(io->ssl);
+	io->hs_wants_write = false;
+	if (r == 1) {
+		io->tls = IO_TLS_ON;
+		io_emit(io, IO_EV_TLS_READY);
+		return;
+	}
+	err = SSL_get_error(io->ssl, r);
+	if (err == SSL_ERROR_WANT_READ)
+		return;
+	if (err == SSL_ERROR_WANT_WRITE) {
+		io->hs_wants_write = true;
+		return;
+	}
+	io_die(io, "TLS handshake failed");
+}
+
+int
+io_starttls(struct io *io, SSL_CTX *ctx)
+{
+	if (io->tls != IO_TLS_NONE || ctx == NULL)
+		return -1;
+	io->in_start = io->in_end = 0;		/* RFC 3207 §4.2 */
+	io->tls_ctx = ctx;
+	io->plain_left = io_out_pending(io);
+	io->tls = IO_TLS_FLUSHING;
+	io_kick(io);
+	return 0;
+}
+
+bool
+io_is_tls(const struct io *io)
+{
+	return io->tls != IO_TLS_NONE;
+}
+
+const char *
+io_tls_version(const struct io *io)
+{
+	return io->tls == IO_TLS_ON ? SSL_get_version(io->ssl) : NULL;
+}
+
+const char *
+io_tls_cipher(const struct io *io)
+{
+	return io->tls == IO_TLS_ON ? SSL_get_cipher_name(io->ssl) : NULL;
+}
+
+/* ---- lifetime ---- */
+
+void
+io_set_timeout(struct io *io, unsigned ms)
+{
+	io->timeout_ms = ms;
+	io_touch(io);
+}
+
+void
+io_touch(struct io *io)
+{
+	if (io->is_closing || io->is_dead)
+		return;
+	if (io->timeout_ms == 0)
+		loop_timer_stop(io->loop, &io->idle);
+	else
+		loop_timer_start(io->loop, &io->idle, io->timeout_ms);
+}
+
+void
+io_close(struct io *io)
+{
+	if (!io->is_closing && !io->is_closed_sent)
+		loop_timer_start(io->loop, &io->idle, IO_CLOSE_MS);
+	io->is_closing = true;
+	io_kick(io);
+}
+
+void
+io_abort(struct io *io, const char *reason)
+{
+	io_die(io, reason);
+	io_kick(io);
+}
+
+const char *
+io_close_reason(const struct io *io)
+{
+	return io->reason != NULL ? io->reason : "closed";
+}
+
+/* Output is out: say goodbye to TLS, half-close, drain for a moment. */
+static void
+io_start_linger(struct io *io)
+{
+	if (io->tls == IO_TLS_ON) {
+		ERR_clear_error();
+		SSL_shutdown(io->ssl);	/* best effort close_notify */
+	}
+	if (io->is_eof || shutdown(io->fd, SHUT_WR) == -1) {
+		io_die(io, NULL);
+		return;
+	}
+	io->is_lingering = true;
+	loop_timer_start(io->loop, &io->idle, IO_LINGER_MS);
+}
+
+static void
+io_step(struct io *io, unsigned events)
+{
+	(void)events;
+	if (io->is_closed_sent)
+		return;
+	if (io->is_lingering) {
+		io_linger_drain(io);
+		io_finish(io);
+		return;
+	}
+	if (!io->is_dead && io->tls == IO_TLS_HANDSHAKE)
+		io_handshake(io);
+	if (!io->is_dead)
+		io_flush(io);
+	if (!io->is_dead && io_fill(io)) {
+		io_emit(io, IO_EV_INPUT);
+		if (io->is_eof && !io->is_dead)
+			io_close(io);	/* answer what came, then close */
+	}
+	if (!io->is_dead)
+		io_flush(io);
+	io_finish(io);
+}
+
+static unsigned
+io_interest(struct io *io)
+{
+	bool want_read, want_write;
+
+	if (io->is_lingering)
+		return LOOP_READ;
+	if (io->tls == IO_TLS_HANDSHAKE)
+		return io->hs_wants_write ? LOOP_WRITE : LOOP_READ;
+	want_read = !io->is_eof && !io->is_closing && io->in_end < IO_IN_CAP &&
+	    io->tls != IO_TLS_FLUSHING;
+	want_write = io_sendable(io) > 0;
+	if (io->tls == IO_TLS_ON) {
+		if (want_read && SSL_has_pending(io->ssl) && !io->rd_wants_write)
+			io_kick(io);	/* decrypted bytes wait inside OpenSSL */
+		want_read = (want_read && !io->rd_wants_write) || io->wr_wants_read;
+		want_write = (want_write && !io->wr_wants_read) || io->rd_wants_write;
+	}
+	return (want_read ? LOOP_READ : 0) | (want_write ? LOOP_WRITE : 0);
+}
+
+static void
+io_finish(struct io *io)
+{
+	if (!io->is_dead && io->is_closing && !io->is_lingering &&
+	    io_out_pending(io) == 0)
+		io_start_linger(io);
+	if (io->is_closed_sent)
+		return;
+	if (io->is_dead) {
+		io->is_closed_sent = true;
+		io_teardown(io);
+		io_emit(io, IO_EV_CLOSED);	/* the owner may free io now */
+		return;
+	}
+	if (loop_fd_set(io->loop, &io->w, io_interest(io)) == -1) {
+		io_die(io, "epoll failed");
+		io_kick(io);
+	}
+}
