@@ -89,7 +89,6 @@ vars_unset_prefix(struct vars *vs, const char *prefix)
 
 struct xctx {
 	const struct vars *vs;
-	enum vars_mode mode;
 	char *err;
 	size_t errlen;
 	int depth;
@@ -277,8 +276,6 @@ xexpand(struct xctx *x, const char *in, size_t len, bool escapes, bool quote,
 				return xfail(x, "unterminated ${ in: ", in, len);
 			rc = xref(x, in + i + 2, (size_t)end - 2, quote, out);
 			i += (size_t)end;
-		} else if (quote) {
-			rc = buf_putc(out, in[i]) ? 0 : -1;
 		} else {
 			rc = buf_putc(out, in[i]) ? 0 : xfail(x, "expansion too large", "", 0);
 		}
@@ -291,19 +288,9 @@ int
 vars_expand(const struct vars *vs, const char *in, size_t len, enum vars_mode mode,
     struct buf *out, char *err, size_t errlen)
 {
-	struct xctx x = { vs, mode, err, errlen, 0 };
+	struct xctx x = { vs, err, errlen, 0 };
 
-	/* In regex mode the pattern text itself is kept as is; only
-	 * inserted values are quoted. */
-	(void)x.mode;
-	if (mode == VARS_REGEX) {
-		size_t i;
-		for (i = 0; i < len; i++)
-			if (in[i] == '$' && i + 1 < len && (in[i + 1] == '{' || in[i + 1] == '$'))
-				break;
-		if (i == len)
-			return buf_append(out, in, len) ? 0 : -1;
-		return xexpand(&x, in, len, false, false, out) == 0 ? 0 : -1;
-	}
-	return xexpand(&x, in, len, false, false, out);
+	/* In regex mode the pattern text is kept as written; only the values
+	 * inserted into it are quoted. */
+	return xexpand(&x, in, len, false, mode == VARS_REGEX, out);
 }

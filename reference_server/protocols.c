@@ -1,0 +1,36 @@
+/* protocols.c: the listener table: one entry per protocol the server can
+ * serve. RFC 5321 §4.5.4 (port 25 SMTP), RFC 6409 §3.1 (submission,
+ * port 587), RFC 8314 (implicit TLS: pop3s, imaps, submissions).
+ * POP3 and IMAP sessions add their entries here.
+ */
+#include "conn.h"
+
+#include <string.h>
+
+#include "smtp_session.h"
+
+const struct proto_def proto_table[] = {
+	{
+		.name = "smtp",
+		.start = smtp_session_start,
+		.refuse = smtp_session_refuse,
+	},
+	{
+		.name = "submission",
+		.start = submission_session_start,
+		.refuse = smtp_session_refuse,
+	},
+};
+
+const size_t proto_table_len = sizeof(proto_table) / sizeof(proto_table[0]);
+
+const struct proto_def *
+proto_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < proto_table_len; i++)
+		if (strcmp(proto_table[i].name, name) == 0)
+			return &proto_table[i];
+	return NULL;
+}
