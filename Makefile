@@ -48,6 +48,7 @@ ENGINE_SRCS := \
 	engine/match.c \
 	engine/net.c \
 	engine/target.c \
+	engine/target_file.c \
 	engine/bundled.c \
 	engine/runner.c \
 	engine/exec.c \

@@ -42,6 +42,8 @@ usage(FILE *f)
 	    "       mailspec --version\n"
 	    "\n"
 	    "target (none given: the bundled mailspec-server on loopback):\n"
+	    "  --target FILE      a YAML profile: name, endpoints, users, domain, tls,\n"
+	    "                     known_failures\n"
 	    "  --smtp URL --submission URL --pop3 URL --imap URL\n"
 	    "                     smtp://, smtps://, pop3://, pop3s://, imap://, imaps://\n"
 	    "  --user NAME:PASS   a test user (repeatable)\n"
@@ -126,6 +128,7 @@ enum {
 	OPT_SMTP = 256, OPT_SUBMISSION, OPT_POP3, OPT_IMAP, OPT_USER, OPT_DOMAIN, OPT_NAME,
 	OPT_TLS_VERIFY, OPT_CA_FILE, OPT_RUN, OPT_SKIP, OPT_TAG, OPT_LEVEL, OPT_LIST,
 	OPT_KNOWN, OPT_TIMEOUT, OPT_STRICT, OPT_TRACE, OPT_JSON, OPT_JUNIT, OPT_SERVER,
+	OPT_TARGET,
 };
 
 static const struct option long_opts[] = {
@@ -151,6 +154,7 @@ static const struct option long_opts[] = {
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
 	{ "server", required_argument, NULL, OPT_SERVER },
+	{ "target", required_argument, NULL, OPT_TARGET },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -225,6 +229,12 @@ cli_option(struct cli *c, int opt, const char *arg)
 	case OPT_JSON: c->json = arg; return 0;
 	case OPT_JUNIT: c->junit = arg; return 0;
 	case OPT_SERVER: c->server_bin = arg; return 0;
+	case OPT_TARGET:
+		if (target_load_file(&c->target, arg, &c->opts.known_failing, &c->opts.nknown,
+		    stderr) != 0)
+			return EXIT_SCENARIO;
+		c->has_target = true;
+		return 0;
 	case 'j':
 		if (cli_number(arg, 1, 64, &d) != 0)
 			return EXIT_USAGE;

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "scenario.h"
 
@@ -42,6 +43,11 @@ int target_add_url(struct target *t, enum role role, const char *url, char *err,
 int target_add_user(struct target *t, const char *spec, char *err, size_t errlen);
 /* The endpoint a connection uses: for role, plain first under TLS_ANY. NULL if none fits. */
 const struct endpoint *target_endpoint(const struct target *t, enum role role, enum tls_mode tls);
+/* Load a target profile (YAML: name, endpoints, users, domain, tls,
+ * known_failures); known failure ids are appended to *known (malloc'ed).
+ * Errors go to err as file:line:col: error: ...; returns the error count. */
+size_t target_load_file(struct target *t, const char *path, char ***known, size_t *nknown,
+    FILE *err);
 /* Free everything the target owns; the struct is zeroed. */
 void target_free(struct target *t);
 
