@@ -36,7 +36,8 @@ PROTO_SRCS := \
 	engine/proto/linebuf.c \
 	engine/proto/smtp_reply.c \
 	engine/proto/smtp_cmd.c \
-	engine/proto/smtp_data.c
+	engine/proto/smtp_data.c \
+	$(wildcard engine/proto/pop3.c)
 
 # engine: loader, runner, network, CLI
 ENGINE_SRCS := \
@@ -71,7 +72,8 @@ PROTO_UNIT_TESTS := \
 	test_linebuf \
 	test_smtp_reply \
 	test_smtp_cmd \
-	test_smtp_data
+	test_smtp_data \
+	test_pop3
 
 ENGINE_UNIT_TESTS := \
 	test_vars \

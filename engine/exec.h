@@ -11,7 +11,19 @@
 
 struct net_conn;
 struct smtp_reply;
-struct smtp_reply_parser;
+struct xconn;
+
+/* The reply codec of a connection: SMTP replies, POP3 responses. */
+struct xcodec {
+	const char *what;		/* "SMTP reply" */
+	void *(*create)(void);
+	void (*destroy)(void **codec);
+	void (*reset)(void *codec);
+	size_t (*feed)(void *codec, const void *data, size_t len);
+	size_t (*pending)(const void *codec);
+	const char *(*error)(const void *codec);
+};
+extern const struct xcodec xcodec_smtp;
 
 /* How a step ended. */
 enum step_rc {
@@ -30,7 +42,8 @@ struct xconn {
 	const struct scn_conn *decl;
 	const struct endpoint *ep;
 	struct net_conn *net;
-	struct smtp_reply_parser *smtp;
+	const struct xcodec *ops;
+	void *codec;
 	struct buf in;			/* received bytes not yet parsed */
 	bool is_open;
 	bool was_opened;			/* a later close is final */
@@ -69,9 +82,18 @@ void xconn_close(struct exec *x, struct xconn *c, const char *why);
 /* Send; is_commands: the lines are commands whose replies come in order. */
 enum step_rc xconn_send(struct exec *x, struct xconn *c, const void *data, size_t len,
     bool is_commands, double timeout);
+/* Read one item with next (the codec's pull: 1 item, 0 more, -1 error);
+ * the item stays valid until the next read. */
+enum step_rc xconn_read(struct exec *x, struct xconn *c, double timeout,
+    int (*next)(void *codec, void *arg, void *item), void *arg, void *item);
 /* Read one SMTP reply; *reply_r valid until the next read. */
 enum step_rc xconn_read_smtp(struct exec *x, struct xconn *c, double timeout,
     struct smtp_reply *reply_r);
+/* The verb of the oldest command still awaiting its reply ("" if unknown). */
+void xconn_pop_verb(struct xconn *c, char verb[16]);
+/* Replace the connection's capabilities with "KEYWORD [PARAM...]" lines. */
+void xconn_set_caps(struct exec *x, struct xconn *c, const char *const *lines,
+    const size_t *lens, size_t n);
 /* Wait for EOF (want_eof) or for silence; any byte is a failure. */
 enum step_rc xconn_expect_quiet(struct exec *x, struct xconn *c, double seconds, bool want_eof);
 enum step_rc xconn_starttls(struct exec *x, struct xconn *c, const char *sni, double timeout);

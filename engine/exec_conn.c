@@ -18,6 +18,54 @@
 #define XCONN_REPLY_MAX_LINE	2048		/* 4x RFC 5321 §4.5.3.1.5 */
 #define XCONN_REPLY_MAX_LINES	512
 
+static void *
+smtp_codec_create(void)
+{
+	struct smtp_reply_limits lim = { XCONN_REPLY_MAX_LINE, XCONN_REPLY_MAX_LINES };
+
+	return smtp_reply_parser_new(&lim);
+}
+
+static void
+smtp_codec_destroy(void **codec)
+{
+	smtp_reply_parser_free((struct smtp_reply_parser **)codec);
+}
+
+static void
+smtp_codec_reset(void *codec)
+{
+	smtp_reply_parser_reset(codec);
+}
+
+static size_t
+smtp_codec_feed(void *codec, const void *data, size_t len)
+{
+	return smtp_reply_parser_feed(codec, data, len);
+}
+
+static size_t
+smtp_codec_pending(const void *codec)
+{
+	return smtp_reply_parser_pending(codec);
+}
+
+static const char *
+smtp_codec_error(const void *codec)
+{
+	return smtp_reply_error_str(smtp_reply_parser_error(codec));
+}
+
+const struct xcodec xcodec_smtp = {
+	"SMTP reply (RFC 5321 §4.2)",
+	smtp_codec_create,
+	smtp_codec_destroy,
+	smtp_codec_reset,
+	smtp_codec_feed,
+	smtp_codec_pending,
+	smtp_codec_error,
+};
+
 static uint64_t
 deadline_after(double seconds)
 {
@@ -83,11 +131,17 @@ exec_fail(struct exec *x, enum step_rc rc, const char *fmt, ...)
 	return rc;
 }
 
+static const struct xcodec *
+xconn_codec_for(enum role role)
+{
+	(void)role;
+	return &xcodec_smtp;
+}
+
 enum step_rc
 xconn_open(struct exec *x, struct xconn *c, double timeout)
 {
 	struct net_tls_opts tls = { NULL, x->t->tls_verify, x->t->ca_file };
-	struct smtp_reply_limits lim = { XCONN_REPLY_MAX_LINE, XCONN_REPLY_MAX_LINES };
 	char err[512];
 	int rc;
 
@@ -100,7 +154,8 @@ xconn_open(struct exec *x, struct xconn *c, double timeout)
 		return exec_fail(x, rc == NET_TLS_ERROR ? STEP_RC_RUNTIME_ERROR :
 		    STEP_RC_RUNTIME_ERROR, "cannot connect to %s: %s", c->ep->url, err);
 	}
-	c->smtp = smtp_reply_parser_new(&lim);
+	c->ops = xconn_codec_for(c->decl->role);
+	c->codec = c->ops->create();
 	buf_init(&c->in, XCONN_MAX_BYTES_IN);
 	c->is_open = true;
 	c->was_opened = true;
@@ -118,7 +173,8 @@ xconn_close(struct exec *x, struct xconn *c, const char *why)
 	if (why != NULL)
 		exec_note(x, c->decl->name, "%s", why);
 	net_close(&c->net);
-	smtp_reply_parser_free(&c->smtp);
+	if (c->ops != NULL)
+		c->ops->destroy(&c->codec);
 	buf_release(&c->in);
 	c->is_open = false;
 }
@@ -127,7 +183,8 @@ void
 xconn_free(struct xconn *c)
 {
 	net_close(&c->net);
-	smtp_reply_parser_free(&c->smtp);
+	if (c->ops != NULL)
+		c->ops->destroy(&c->codec);
 	buf_release(&c->in);
 	caps_free(&c->caps, &c->ncaps);
 	c->is_open = false;
@@ -196,7 +253,7 @@ xconn_recv(struct exec *x, struct xconn *c, uint64_t deadline)
 	return rc;
 }
 
-static void
+void
 xconn_pop_verb(struct xconn *c, char verb[16])
 {
 	verb[0] = '\0';
@@ -208,50 +265,66 @@ xconn_pop_verb(struct xconn *c, char verb[16])
 }
 
 enum step_rc
-xconn_read_smtp(struct exec *x, struct xconn *c, double timeout, struct smtp_reply *reply_r)
+xconn_read(struct exec *x, struct xconn *c, double timeout,
+    int (*next)(void *codec, void *arg, void *item), void *arg, void *item)
 {
 	uint64_t deadline = deadline_after(timeout);
-	char verb[16];
 	int rc;
 
 	for (;;) {
-		size_t acc = c->in.len ? smtp_reply_parser_feed(c->smtp, c->in.data, c->in.len) : 0;
+		size_t acc = c->in.len ? c->ops->feed(c->codec, c->in.data, c->in.len) : 0;
 
 		buf_consume(&c->in, acc);
-		rc = smtp_reply_parser_next(c->smtp, reply_r);
-		if (rc == 1) {
-			xconn_pop_verb(c, verb);
-			if (strcmp(verb, "EHLO") == 0 && reply_r->code == 250)
-				xconn_set_caps_from_ehlo(x, c, reply_r);
+		rc = next(c->codec, arg, item);
+		if (rc == 1)
 			return STEP_RC_OK;
-		}
 		if (rc < 0)
-			return exec_fail(x, STEP_RC_FAIL, "expected: a well-formed SMTP reply "
-			    "(RFC 5321 §4.2)\nactual: malformed reply: %s",
-			    smtp_reply_error_str(smtp_reply_parser_error(c->smtp)));
+			return exec_fail(x, STEP_RC_FAIL, "expected: a well-formed %s\n"
+			    "actual: malformed: %s", c->ops->what, c->ops->error(c->codec));
 		if (c->is_eof)
-			return exec_fail(x, STEP_RC_FAIL, "expected: a reply\nactual: the server "
-			    "closed the connection%s",
-			    smtp_reply_parser_pending(c->smtp) ? " in the middle of a reply" : "");
+			return exec_fail(x, STEP_RC_FAIL, "expected: a %s\nactual: the server "
+			    "closed the connection%s", c->ops->what,
+			    c->ops->pending(c->codec) ? " in the middle of it" : "");
 		rc = xconn_recv(x, c, deadline);
 		if (rc == NET_TIMEOUT)
-			return exec_fail(x, STEP_RC_FAIL, "expected: a reply within %.1f s\n"
-			    "actual: %s", timeout, smtp_reply_parser_pending(c->smtp) ?
-			    "an incomplete reply, then silence" : "no reply (timed out)");
+			return exec_fail(x, STEP_RC_FAIL, "expected: a %s within %.1f s\n"
+			    "actual: %s", c->ops->what, timeout, c->ops->pending(c->codec) ?
+			    "an incomplete one, then silence" : "nothing (timed out)");
 		if (rc == NET_ERROR && c->bytes_in > XCONN_MAX_BYTES_IN)
-			return exec_fail(x, STEP_RC_FAIL, "expected: a reply\nactual: more than "
-			    "%u MiB without a complete reply", XCONN_MAX_BYTES_IN >> 20);
+			return exec_fail(x, STEP_RC_FAIL, "expected: a %s\nactual: more than "
+			    "%u MiB without a complete one", c->ops->what, XCONN_MAX_BYTES_IN >> 20);
 		if (rc != NET_OK && rc != NET_CLOSED)
 			return exec_fail(x, STEP_RC_RUNTIME_ERROR, "receive failed: %s",
 			    net_error(c->net));
 	}
 }
 
+static int
+xconn_next_smtp(void *codec, void *arg, void *item)
+{
+	(void)arg;
+	return smtp_reply_parser_next(codec, item);
+}
+
+enum step_rc
+xconn_read_smtp(struct exec *x, struct xconn *c, double timeout, struct smtp_reply *reply_r)
+{
+	enum step_rc rc = xconn_read(x, c, timeout, xconn_next_smtp, NULL, reply_r);
+	char verb[16];
+
+	if (rc == STEP_RC_OK) {
+		xconn_pop_verb(c, verb);
+		if (strcmp(verb, "EHLO") == 0 && reply_r->code == 250)
+			xconn_set_caps_from_ehlo(x, c, reply_r);
+	}
+	return rc;
+}
+
 enum step_rc
 xconn_expect_quiet(struct exec *x, struct xconn *c, double seconds, bool want_eof)
 {
 	uint64_t deadline = deadline_after(seconds);
-	size_t pending = c->in.len + smtp_reply_parser_pending(c->smtp);
+	size_t pending = c->in.len + c->ops->pending(c->codec);
 	const char *want = want_eof ? "the server to close the connection" :
 	    "no data from the server";
 	int rc;
@@ -281,7 +354,7 @@ enum step_rc
 xconn_starttls(struct exec *x, struct xconn *c, const char *sni, double timeout)
 {
 	struct net_tls_opts tls = { sni, x->t->tls_verify, x->t->ca_file };
-	size_t pending = c->in.len + smtp_reply_parser_pending(c->smtp);
+	size_t pending = c->in.len + c->ops->pending(c->codec);
 	int rc;
 
 	if (pending > 0)
@@ -298,7 +371,7 @@ xconn_starttls(struct exec *x, struct xconn *c, const char *sni, double timeout)
 		    net_error(c->net));
 	}
 	exec_note(x, c->decl->name, "TLS established: %s", net_tls_desc(c->net));
-	smtp_reply_parser_reset(c->smtp);
+	c->ops->reset(c->codec);
 	caps_free(&c->caps, &c->ncaps);
 	c->nverbs = 0;
 	return STEP_RC_OK;
@@ -341,17 +414,20 @@ caps_add(char ***caps, size_t *ncaps, const char *s, size_t len)
 		(*ncaps)++;
 }
 
-/* EHLO lines after the first: "KEYWORD [PARAM ...]" (RFC 5321 §4.1.1.1). */
+/* Lines "KEYWORD [PARAM ...]" (EHLO lines after the first, RFC 5321
+ * §4.1.1.1; POP3 CAPA lines, RFC 2449 §5) give KEYWORD, KEYWORD=PARAM for
+ * each parameter, and the variable ${cap.KEYWORD} with all parameters. */
 void
-xconn_set_caps_from_ehlo(struct exec *x, struct xconn *c, const struct smtp_reply *r)
+xconn_set_caps(struct exec *x, struct xconn *c, const char *const *lines,
+    const size_t *lens, size_t n)
 {
 	size_t i;
 
 	caps_free(&c->caps, &c->ncaps);
 	vars_unset_prefix(&x->vars, "cap.");
-	for (i = 1; i < r->nlines; i++) {
-		const char *s = r->lines[i].text, *sp = strchr(s, ' ');
-		size_t klen = sp ? (size_t)(sp - s) : strlen(s);
+	for (i = 0; i < n; i++) {
+		const char *s = lines[i], *end = s + lens[i], *sp = memchr(s, ' ', lens[i]);
+		size_t klen = sp ? (size_t)(sp - s) : lens[i];
 		char name[80];
 		struct buf cap;
 
@@ -359,16 +435,28 @@ xconn_set_caps_from_ehlo(struct exec *x, struct xconn *c, const struct smtp_repl
 			continue;
 		caps_add(&c->caps, &c->ncaps, s, klen);
 		snprintf(name, sizeof(name), "cap.%.*s", (int)klen, s);
-		vars_set(&x->vars, name, sp ? sp + 1 : "", sp ? strlen(sp + 1) : 0);
+		vars_set(&x->vars, name, sp ? sp + 1 : "", sp ? (size_t)(end - sp - 1) : 0);
 		while (sp != NULL) {
 			const char *p = sp + 1;
-			sp = strchr(p, ' ');
+			sp = memchr(p, ' ', (size_t)(end - p));
 			buf_init(&cap, 256);
-			buf_printf(&cap, "%.*s=%.*s", (int)klen, s,
-			    (int)(sp ? (size_t)(sp - p) : strlen(p)), p);
+			buf_printf(&cap, "%.*s=%.*s", (int)klen, s, (int)((sp ? sp : end) - p), p);
 			if (cap.data != NULL)
 				caps_add(&c->caps, &c->ncaps, cap.data, cap.len);
 			buf_release(&cap);
 		}
 	}
+}
+
+void
+xconn_set_caps_from_ehlo(struct exec *x, struct xconn *c, const struct smtp_reply *r)
+{
+	const char *lines[XCONN_REPLY_MAX_LINES];
+	size_t lens[XCONN_REPLY_MAX_LINES], i, n = 0;
+
+	for (i = 1; i < r->nlines && n < XCONN_REPLY_MAX_LINES; i++, n++) {
+		lines[n] = r->lines[i].text;
+		lens[n] = r->lines[i].len;
+	}
+	xconn_set_caps(x, c, lines, lens, n);
 }

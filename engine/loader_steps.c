@@ -42,6 +42,11 @@ static const char *const smtp_expect_keys[] = {
 	"capture", "closed", NULL
 };
 
+static const char *const pop3_expect_keys[] = {
+	"status", "text", "resp_code", "body", "body_text", "body_lines", "body_any_line",
+	"body_no_line", "capture", "closed", NULL
+};
+
 /* ---- expectations ---------------------------------------------------- */
 
 /* 250, "250", "25x", "2xx". */
@@ -202,12 +207,66 @@ loader_expect_key(struct lctx *c, const char *key, const yaml_node_t *v, struct 
 }
 
 static bool
-loader_expect(struct lctx *c, const yaml_node_t *n, struct expect *e)
+loader_pop3_status(struct lctx *c, const yaml_node_t *n, struct expect *e)
 {
+	const char *s;
+
+	if (!lget_str(c, n, &s))
+		return false;
+	if (strcmp(s, "+OK") == 0)
+		e->status = 0;
+	else if (strcmp(s, "-ERR") == 0)
+		e->status = 1;
+	else if (strcmp(s, "+") == 0)
+		e->status = 2;
+	else {
+		lerr(c, n, "status: expected +OK, -ERR or + (a SASL continuation)");
+		return false;
+	}
+	return true;
+}
+
+/* POP3 keys; the status line shares text/capture/closed with SMTP. */
+static bool
+loader_pop3_key(struct lctx *c, const char *key, const yaml_node_t *v, struct expect *e)
+{
+	size_t i;
+	bool ok;
+
+	if (strcmp(key, "status") == 0)
+		return loader_pop3_status(c, v, e);
+	if (strcmp(key, "resp_code") == 0)
+		return lget_text(c, v, &e->resp_code);
+	if (strcmp(key, "body") == 0)
+		return lget_bool(c, v, &e->body);
+	if (strcmp(key, "body_text") == 0)
+		return loader_regex(c, v, &e->body_text);
+	if (strcmp(key, "body_any_line") == 0)
+		return loader_regex(c, v, &e->body_any_line);
+	if (strcmp(key, "body_no_line") == 0)
+		return loader_regex(c, v, &e->body_no_line);
+	if (strcmp(key, "body_lines") == 0) {
+		ok = lget_text_list(c, v, &e->body_lines, &e->nbody_lines);
+		for (i = 0; ok && i < e->nbody_lines; i++)
+			ok = lcheck_regex(c, &e->body_lines[i]);
+		e->has_body_lines = true;
+		return ok;
+	}
+	return loader_expect_key(c, key, v, e);
+}
+
+static bool
+loader_expect(struct lctx *c, const yaml_node_t *n, struct expect *e, enum proto proto)
+{
+	const char *const *keys = proto == PROTO_POP3 ? pop3_expect_keys : smtp_expect_keys;
+	const char *where = proto == PROTO_POP3 ? "a POP3 expect" : "an SMTP expect";
+
 	yaml_node_pair_t *p;
 	bool ok = true;
 
 	e->multiline = -1;
+	e->status = -1;
+	e->proto = proto;
 	if (n->type != YAML_MAPPING_NODE) {
 		lerr(c, n, "expect: expected a map such as {code: 250}, found %s", lnode_kind(n));
 		return false;
@@ -221,11 +280,13 @@ loader_expect(struct lctx *c, const yaml_node_t *n, struct expect *e)
 		const char *key = (const char *)k->data.scalar.value;
 		size_t i;
 
-		for (i = 0; smtp_expect_keys[i] != NULL && strcmp(smtp_expect_keys[i], key); i++)
+		for (i = 0; keys[i] != NULL && strcmp(keys[i], key); i++)
 			;
-		if (k->type != YAML_SCALAR_NODE || smtp_expect_keys[i] == NULL) {
-			lerr_unknown_key(c, k, "an SMTP expect", smtp_expect_keys);
+		if (k->type != YAML_SCALAR_NODE || keys[i] == NULL) {
+			lerr_unknown_key(c, k, where, keys);
 			ok = false;
+		} else if (proto == PROTO_POP3) {
+			ok &= loader_pop3_key(c, key, lnode(c, p->value), e);
 		} else {
 			ok &= loader_expect_key(c, key, lnode(c, p->value), e);
 		}
@@ -391,6 +452,23 @@ loader_data_lines(struct lctx *c, const yaml_node_t *n, struct step *st)
 
 /* ---- steps ------------------------------------------------------------ */
 
+/* The protocol a step speaks: its connection's (a prelude's own). */
+static enum proto
+loader_step_proto(struct lctx *c, const struct step *st)
+{
+	const struct scenario *s = c->scn;
+	enum role role;
+	size_t i;
+
+	if (s->is_prelude || s->nconns == 0)
+		return s->nprotocols ? s->protocols[0] : PROTO_SMTP;
+	role = s->conns[0].role;
+	for (i = 0; st->conn != NULL && i < s->nconns; i++)
+		if (strcmp(s->conns[i].name, st->conn) == 0)
+			role = s->conns[i].role;
+	return role == ROLE_POP3 ? PROTO_POP3 : role == ROLE_IMAP ? PROTO_IMAP : PROTO_SMTP;
+}
+
 static bool
 loader_action(struct lctx *c, struct step *st, const yaml_node_t *v)
 {
@@ -440,7 +518,7 @@ loader_action(struct lctx *c, struct step *st, const yaml_node_t *v)
 	case STEP_SET:
 		return lget_kv_map(c, v, &st->set, &st->nset);
 	case STEP_EXPECT:
-		return loader_expect(c, v, &st->expect);
+		return loader_expect(c, v, &st->expect, loader_step_proto(c, st));
 	}
 	return false;
 }

@@ -68,6 +68,7 @@ struct capture {
 };
 
 struct expect {
+	enum proto proto;		/* which protocol's keys were used */
 	/* SMTP */
 	struct code_range *codes;
 	size_t ncodes;
@@ -82,6 +83,16 @@ struct expect {
 	struct capture *captures;
 	size_t ncaptures;
 	bool closed;			/* the server closes after the reply */
+	/* POP3 (text/any_line/no_line/lines/capture apply to the status line) */
+	int status;			/* -1 unset, else enum pop3_status */
+	struct text resp_code;		/* RFC 2449 §8 code the text starts with */
+	bool body;			/* a dot-terminated body follows */
+	struct text body_text;
+	struct text *body_lines;
+	size_t nbody_lines;
+	bool has_body_lines;
+	struct text body_any_line;
+	struct text body_no_line;
 };
 
 struct step {
