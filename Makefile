@@ -54,6 +54,7 @@ ENGINE_SRCS := \
 	engine/runner.c \
 	engine/exec.c \
 	engine/exec_conn.c \
+	engine/judge.c \
 	engine/judge_smtp.c \
 	engine/probe.c \
 	engine/results.c \

@@ -107,8 +107,22 @@ enum step_rc exec_fail(struct exec *x, enum step_rc rc, const char *fmt, ...)
 void xconn_set_caps_from_ehlo(struct exec *x, struct xconn *c, const struct smtp_reply *r);
 bool caps_have(char *const *caps, size_t ncaps, const char *want, size_t wantlen);
 void caps_free(char ***caps, size_t *ncaps);
+/* judge.c: 1 pattern (variables quoted in) matches, 0 not, -1 scenario
+ * error with x->msg set; group_r gets the first group or the match. */
+int judge_regex(struct exec *x, const struct text *pat, const char *subj, size_t len,
+    struct buf *group_r);
+/* Run e's captures over subj: OK, FAIL (*failed_r: which one did not
+ * match), or SCENARIO_ERROR. */
+enum step_rc judge_captures(struct exec *x, const struct expect *e, const char *subj,
+    size_t len, size_t *failed_r);
 /* judge_smtp.c: check a reply against an expectation. */
 enum step_rc judge_smtp(struct exec *x, const struct expect *e, const struct smtp_reply *r);
+/* exec_pop3.c and judge_pop3.c (POP3 connections). */
+struct pop3_resp;
+extern const struct xcodec xcodec_pop3;
+enum step_rc xconn_read_pop3(struct exec *x, struct xconn *c, double timeout, bool expect_body,
+    struct pop3_resp *resp_r);
+enum step_rc judge_pop3(struct exec *x, const struct expect *e, const struct pop3_resp *r);
 /* probe.c: capabilities the target announced for role. */
 enum step_rc probe_caps(struct exec *x, enum role role, char *const **caps_r, size_t *ncaps_r);
 struct probe_cache *probe_cache_new(const struct target *t, const struct run_opts *o);

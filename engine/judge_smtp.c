@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "exec.h"
-#include "match.h"
 #include "smtp_reply.h"
 
 #define JUDGE_SHOW_LINES 12
@@ -96,28 +95,6 @@ judge_enhanced_ok(const char *want, const char *have)
 	return *have == '\0';
 }
 
-/* 1 match, 0 none, -1 scenario error (message set). */
-static int
-judge_regex(struct exec *x, const struct text *pat, const char *subj, size_t len,
-    struct buf *group)
-{
-	char err[256];
-	struct buf re;
-	int rc;
-
-	buf_init(&re, 1 << 24);
-	if (vars_expand(&x->vars, pat->s, pat->len, VARS_REGEX, &re, err, sizeof(err)) != 0) {
-		buf_release(&re);
-		exec_fail(x, STEP_RC_SCENARIO_ERROR, "%s", err);
-		return -1;
-	}
-	rc = match_regex(re.data ? re.data : "", re.len, subj, len, group, err, sizeof(err));
-	buf_release(&re);
-	if (rc < 0)
-		exec_fail(x, STEP_RC_SCENARIO_ERROR, "%s", err);
-	return rc;
-}
-
 static enum step_rc
 judge_patterns(struct exec *x, const struct expect *e, const struct smtp_reply *r,
     const struct buf *joined)
@@ -156,30 +133,6 @@ judge_patterns(struct exec *x, const struct expect *e, const struct smtp_reply *
 	return STEP_RC_OK;
 }
 
-static enum step_rc
-judge_captures(struct exec *x, const struct expect *e, const struct smtp_reply *r,
-    const struct buf *joined)
-{
-	size_t i;
-
-	for (i = 0; i < e->ncaptures; i++) {
-		struct buf g;
-		int m;
-
-		buf_init(&g, 1 << 20);
-		m = judge_regex(x, &e->captures[i].pattern, joined->data, joined->len, &g);
-		if (m == 1)
-			vars_set(&x->vars, e->captures[i].var.s, g.data ? g.data : "", g.len);
-		buf_release(&g);
-		if (m < 0)
-			return STEP_RC_SCENARIO_ERROR;
-		if (m == 0)
-			return judge_miss(x, r, "text matching /%s/ to capture ${%s}",
-			    e->captures[i].pattern.s, e->captures[i].var.s);
-	}
-	return STEP_RC_OK;
-}
-
 enum step_rc
 judge_smtp(struct exec *x, const struct expect *e, const struct smtp_reply *r)
 {
@@ -210,7 +163,10 @@ judge_smtp(struct exec *x, const struct expect *e, const struct smtp_reply *r)
 		buf_puts(&joined, "");
 	rc = judge_patterns(x, e, r, &joined);
 	if (rc == STEP_RC_OK)
-		rc = judge_captures(x, e, r, &joined);
+		rc = judge_captures(x, e, joined.data, joined.len, &i);
+	if (rc == STEP_RC_FAIL)
+		judge_miss(x, r, "text matching /%s/ to capture ${%s}",
+		    e->captures[i].pattern.s, e->captures[i].var.s);
 	buf_release(&joined);
 	return rc;
 }

@@ -1,0 +1,143 @@
+/* judge_pop3.c: POP3 expectations (scenarios/FORMAT.md "Expecting"):
+ * status indicators (RFC 1939 §3), response codes (RFC 2449 §8), the
+ * status text, and the unstuffed multi-line body. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exec.h"
+#include "pop3.h"
+
+#define JUDGE_SHOW_BODY 2048
+#define XPOP3_SUBJECT_MAX (65u << 20)
+
+static const char *const status_names[] = { "+OK", "-ERR", "+" };
+
+static void
+judge_pop3_describe(struct buf *b, const struct pop3_resp *r)
+{
+	buf_printf(b, "%s ", status_names[r->status]);
+	buf_append_escaped(b, r->text, r->text_len);
+	if (r->has_body) {
+		buf_printf(b, "\n        body (%zu lines): ", r->body_lines);
+		buf_append_escaped(b, r->body, r->body_len > JUDGE_SHOW_BODY ? JUDGE_SHOW_BODY :
+		    r->body_len);
+		if (r->body_len > JUDGE_SHOW_BODY)
+			buf_puts(b, "...");
+	}
+}
+
+static enum step_rc judge_pop3_miss(struct exec *x, const struct pop3_resp *r,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static enum step_rc
+judge_pop3_miss(struct exec *x, const struct pop3_resp *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	buf_clear(&x->msg);
+	buf_puts(&x->msg, "expected: ");
+	va_start(ap, fmt);
+	buf_vprintf(&x->msg, fmt, ap);
+	va_end(ap);
+	buf_puts(&x->msg, "\nactual: ");
+	judge_pop3_describe(&x->msg, r);
+	return STEP_RC_FAIL;
+}
+
+/* Body lines without their CRLF, one at a time: 1 a line, 0 at the end. */
+static int
+judge_body_line(const char **p, const char *end, const char **line_r, size_t *len_r)
+{
+	const char *eol;
+
+	if (*p >= end)
+		return 0;
+	eol = memchr(*p, '\n', (size_t)(end - *p));
+	*line_r = *p;
+	*len_r = eol ? (size_t)(eol - *p) : (size_t)(end - *p);
+	if (*len_r > 0 && (*line_r)[*len_r - 1] == '\r')
+		(*len_r)--;
+	*p = eol ? eol + 1 : end;
+	return 1;
+}
+
+static enum step_rc
+judge_pop3_body(struct exec *x, const struct expect *e, const struct pop3_resp *r)
+{
+	const char *p = r->body, *end = r->body + r->body_len, *line;
+	size_t len, i = 0;
+	bool any = false;
+	int m;
+
+	if (e->body_text.s != NULL) {
+		if ((m = judge_regex(x, &e->body_text, r->body, r->body_len, NULL)) < 0)
+			return STEP_RC_SCENARIO_ERROR;
+		if (m == 0)
+			return judge_pop3_miss(x, r, "a body matching /%s/", e->body_text.s);
+	}
+	if (e->has_body_lines && e->nbody_lines != r->body_lines)
+		return judge_pop3_miss(x, r, "a body of %zu lines", e->nbody_lines);
+	while (judge_body_line(&p, end, &line, &len) == 1) {
+		if (e->has_body_lines && i < e->nbody_lines) {
+			if ((m = judge_regex(x, &e->body_lines[i], line, len, NULL)) < 0)
+				return STEP_RC_SCENARIO_ERROR;
+			if (m == 0)
+				return judge_pop3_miss(x, r, "body line %zu matching /%s/", i + 1,
+				    e->body_lines[i].s);
+		}
+		if (e->body_any_line.s != NULL && !any) {
+			if ((m = judge_regex(x, &e->body_any_line, line, len, NULL)) < 0)
+				return STEP_RC_SCENARIO_ERROR;
+			any = m == 1;
+		}
+		if (e->body_no_line.s != NULL) {
+			if ((m = judge_regex(x, &e->body_no_line, line, len, NULL)) < 0)
+				return STEP_RC_SCENARIO_ERROR;
+			if (m == 1)
+				return judge_pop3_miss(x, r, "no body line matching /%s/",
+				    e->body_no_line.s);
+		}
+		i++;
+	}
+	if (e->body_any_line.s != NULL && !any)
+		return judge_pop3_miss(x, r, "a body line matching /%s/", e->body_any_line.s);
+	return STEP_RC_OK;
+}
+
+enum step_rc
+judge_pop3(struct exec *x, const struct expect *e, const struct pop3_resp *r)
+{
+	struct buf subject;
+	enum step_rc rc;
+	size_t failed;
+	int m;
+
+	if (e->status >= 0 && e->status != (int)r->status)
+		return judge_pop3_miss(x, r, "status %s", status_names[e->status]);
+	if (e->resp_code.s != NULL && (r->resp_code == NULL ||
+	    strcasecmp(r->resp_code, e->resp_code.s) != 0))
+		return judge_pop3_miss(x, r, "response code [%s] (RFC 2449 §8)", e->resp_code.s);
+	if (e->text.s != NULL) {
+		if ((m = judge_regex(x, &e->text, r->text, r->text_len, NULL)) < 0)
+			return STEP_RC_SCENARIO_ERROR;
+		if (m == 0)
+			return judge_pop3_miss(x, r, "text matching /%s/", e->text.s);
+	}
+	if (r->has_body && (rc = judge_pop3_body(x, e, r)) != STEP_RC_OK)
+		return rc;
+	/* Captures see the status text, then the body after a newline. */
+	buf_init(&subject, XPOP3_SUBJECT_MAX);
+	buf_append(&subject, r->text, r->text_len);
+	if (r->has_body) {
+		buf_putc(&subject, '\n');
+		buf_append(&subject, r->body, r->body_len);
+	}
+	rc = judge_captures(x, e, subject.data ? subject.data : "", subject.len, &failed);
+	buf_release(&subject);
+	if (rc == STEP_RC_FAIL)
+		judge_pop3_miss(x, r, "text matching /%s/ to capture ${%s}",
+		    e->captures[failed].pattern.s, e->captures[failed].var.s);
+	return rc;
+}
