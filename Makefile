@@ -146,4 +146,83 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
+# ==== fuzz (section owned by the engine/proto codecs) ========================
+#   make fuzz                         build $(BUILD)/fuzz/<target>: clang + libFuzzer,
+#                                     ASan and UBSan; proto objects in $(BUILD)/fuzz/obj/
+#   make fuzz-replay                  build $(BUILD)/fuzz-replay/<target> with $(CC) and
+#                                     fuzz/standalone_main.c (under SANITIZE), then replay
+#                                     fuzz/corpus/<target>/ and fuzz/regress/<target>/
+#   make fuzz-run T=<target> SECONDS=n  run one harness with fuzz/dict/smtp.dict and the
+#                                     max_len of fuzz/<target>.options; new inputs go to
+#                                     $(BUILD)/fuzz/corpus/<target>/, crashes to
+#                                     $(BUILD)/fuzz/artifacts/<target>/ (FUZZ_ARGS: more flags)
+# A crash found by a fuzzer is kept as a file in fuzz/regress/<target>/; make test
+# replays it (and the seed corpora) under ASan+UBSan through fuzz-replay-test.
+FUZZ_TARGETS := \
+	fuzz_smtp_reply \
+	fuzz_smtp_cmd \
+	fuzz_smtp_data
+
+# the proto sources the harnesses link
+FUZZ_PROTO_SRCS := \
+	engine/proto/arena.c \
+	engine/proto/buf.c \
+	engine/proto/linebuf.c \
+	engine/proto/smtp_reply.c \
+	engine/proto/smtp_cmd.c \
+	engine/proto/smtp_data.c
+
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -MMD -MP -Iengine/proto -Ifuzz \
+                -fno-omit-frame-pointer -fno-sanitize-recover=all \
+                -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+FUZZ_OBJDIR   = $(BUILD)/fuzz/obj
+REPLAY_OBJDIR = $(BUILD)/fuzz-replay/obj
+FUZZ_BINS     = $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+REPLAY_BINS   = $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS))
+T       ?= fuzz_smtp_cmd
+SECONDS ?= 60
+
+.PHONY: fuzz fuzz-replay fuzz-replay-test fuzz-run
+fuzz: $(FUZZ_BINS)
+
+$(FUZZ_OBJDIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BINS): $(BUILD)/fuzz/%: $(FUZZ_OBJDIR)/fuzz/%.o \
+		$(patsubst %.c,$(FUZZ_OBJDIR)/%.o,$(FUZZ_PROTO_SRCS))
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
+
+$(REPLAY_OBJDIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ifuzz -c -o $@ $<
+
+$(REPLAY_BINS): $(BUILD)/fuzz-replay/%: $(REPLAY_OBJDIR)/fuzz/%.o \
+		$(REPLAY_OBJDIR)/fuzz/standalone_main.o \
+		$(patsubst %.c,$(REPLAY_OBJDIR)/%.o,$(FUZZ_PROTO_SRCS))
+	$(CC) $(LDFLAGS) -o $@ $^
+
+fuzz-replay: $(REPLAY_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+		dirs=fuzz/corpus/$$t; \
+		if [ -d fuzz/regress/$$t ]; then dirs="$$dirs fuzz/regress/$$t"; fi; \
+		$(BUILD)/fuzz-replay/$$t $$dirs || exit 1; \
+	done
+
+fuzz-replay-test:
+	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=address,undefined fuzz-replay
+test: fuzz-replay-test
+
+fuzz-run: $(BUILD)/fuzz/$(T)
+	@mkdir -p $(BUILD)/fuzz/corpus/$(T) $(BUILD)/fuzz/artifacts/$(T)
+	$(BUILD)/fuzz/$(T) -max_total_time=$(SECONDS) -dict=fuzz/dict/smtp.dict \
+		$$(sed -n 's/^max_len *= *\([0-9][0-9]*\).*/-max_len=\1/p' fuzz/$(T).options) \
+		-artifact_prefix=$(BUILD)/fuzz/artifacts/$(T)/ $(FUZZ_ARGS) \
+		$(BUILD)/fuzz/corpus/$(T) fuzz/corpus/$(T)
+
+-include $(shell find $(BUILD)/fuzz/obj $(BUILD)/fuzz-replay/obj -name '*.d' 2>/dev/null)
+# ==== end of fuzz section ====================================================
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

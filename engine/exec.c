@@ -178,7 +178,33 @@ exec_sleep(double seconds)
 		;
 }
 
-static enum step_rc exec_steps(struct exec *x, const struct scenario *s, const char *conn);
+static enum step_rc exec_steps(struct exec *x, const char *file, const struct step *steps,
+    size_t nsteps, const char *conn);
+
+/* Run the group until it passes, a non-failure stops it, or time is up;
+ * each failed try is noted in the transcript. */
+static enum step_rc
+exec_retry(struct exec *x, const struct step *st, const char *file, const char *conn)
+{
+	uint64_t deadline = net_now_us() + (uint64_t)(st->retry_for * 1e6);
+	enum step_rc rc;
+	unsigned tries = 0;
+
+	for (;;) {
+		x->fail_file = NULL;
+		rc = exec_steps(x, file, st->sub, st->nsub, conn);
+		tries++;
+		if (rc != STEP_RC_FAIL)
+			return rc;
+		if (net_now_us() + (uint64_t)(st->retry_every * 1e6) > deadline)
+			break;
+		exec_note(x, conn, "retry: try %u failed; again in %.2f s", tries,
+		    st->retry_every);
+		exec_sleep(st->retry_every);
+	}
+	buf_printf(&x->msg, "\n(gave up after %u tries in %.1f s)", tries, st->retry_for);
+	return rc;
+}
 
 static enum step_rc
 exec_set(struct exec *x, const struct step *st)
@@ -199,13 +225,19 @@ exec_set(struct exec *x, const struct step *st)
 }
 
 static enum step_rc
-exec_step(struct exec *x, const struct step *st, struct xconn *c)
+exec_step(struct exec *x, const struct step *st, struct xconn *c, const char *file)
 {
 	enum step_rc rc = STEP_RC_OK;
 	struct buf sni;
 
-	if (st->kind == STEP_WAIT || st->kind == STEP_SET || st->kind == STEP_PRELUDE ||
-	    st->kind == STEP_CLOSE) {
+	if (st->kind == STEP_CONNECT) {
+		/* a fresh connection, also after an earlier close */
+		xconn_close(x, c, c->is_open ? "client closed the connection" : NULL);
+		xconn_reset_state(c);
+		if ((rc = xconn_open(x, c, exec_timeout(x, st))) != STEP_RC_OK)
+			return rc;
+	} else if (st->kind == STEP_WAIT || st->kind == STEP_SET || st->kind == STEP_PRELUDE ||
+	    st->kind == STEP_CLOSE || st->kind == STEP_RETRY) {
 		/* no connection needed */
 	} else if (!c->is_open && c->was_opened) {
 		return exec_fail(x, STEP_RC_FAIL, "expected: connection %s open\n"
@@ -230,7 +262,7 @@ exec_step(struct exec *x, const struct step *st, struct xconn *c)
 		buf_release(&sni);
 		return rc;
 	case STEP_CONNECT:
-		return STEP_RC_OK;
+		return STEP_RC_OK;	/* opened above */
 	case STEP_CLOSE:
 		xconn_close(x, c, "client closed the connection");
 		return STEP_RC_OK;
@@ -238,7 +270,10 @@ exec_step(struct exec *x, const struct step *st, struct xconn *c)
 		exec_sleep(st->seconds);
 		return STEP_RC_OK;
 	case STEP_PRELUDE:
-		return exec_steps(x, st->prelude, c->decl->name);
+		return exec_steps(x, st->prelude->file, st->prelude->steps, st->prelude->nsteps,
+		    c->decl->name);
+	case STEP_RETRY:
+		return exec_retry(x, st, file, c->decl->name);
 	case STEP_SET:
 		return exec_set(x, st);
 	case STEP_EXPECT:
@@ -251,28 +286,28 @@ exec_step(struct exec *x, const struct step *st, struct xconn *c)
 	return STEP_RC_OK;
 }
 
-/* Run s's steps; conn is the connection a prelude was called on. */
+/* Run steps written in file; conn is the connection a prelude or retry
+ * group was called on. */
 static enum step_rc
-exec_steps(struct exec *x, const struct scenario *s, const char *conn)
+exec_steps(struct exec *x, const char *file, const struct step *steps, size_t nsteps,
+    const char *conn)
 {
 	size_t i;
 
-	for (i = 0; i < s->nsteps; i++) {
-		const struct step *st = &s->steps[i];
-		const char *name = st->conn ? st->conn : conn;
+	for (i = 0; i < nsteps; i++) {
+		const struct step *st = &steps[i];
+		const char *name = st->kind == STEP_CONNECT ? st->text.s : st->conn ? st->conn : conn;
 		struct xconn *c = exec_conn(x, name);
 		enum step_rc rc;
 
-		if (st->kind == STEP_CONNECT)
-			c = exec_conn(x, st->text.s);
 		if (c == NULL)
 			rc = exec_fail(x, STEP_RC_SCENARIO_ERROR, "no connection named '%s' in "
 			    "scenario %s", name, x->scn->id);
 		else
-			rc = exec_step(x, st, c);
+			rc = exec_step(x, st, c, file);
 		if (rc != STEP_RC_OK) {
 			if (x->fail_file == NULL) {
-				x->fail_file = s->file;
+				x->fail_file = file;
 				x->fail_line = st->line;
 			}
 			return rc;
@@ -393,7 +428,7 @@ exec_scenario(struct exec *x)
 	if (rc == STEP_RC_OK)
 		rc = exec_gate(x);
 	if (rc == STEP_RC_OK)
-		rc = exec_steps(x, s, s->conns[0].name);
+		rc = exec_steps(x, s->file, s->steps, s->nsteps, s->conns[0].name);
 	for (i = 0; i < x->nconns; i++) {
 		if (x->conns[i].is_open)
 			exec_note(x, x->conns[i].decl->name, "client closed the connection");

@@ -97,6 +97,8 @@ void xconn_set_caps(struct exec *x, struct xconn *c, const char *const *lines,
 /* Wait for EOF (want_eof) or for silence; any byte is a failure. */
 enum step_rc xconn_expect_quiet(struct exec *x, struct xconn *c, double seconds, bool want_eof);
 enum step_rc xconn_starttls(struct exec *x, struct xconn *c, const char *sni, double timeout);
+/* Forget what an earlier connection announced (before a reconnect). */
+void xconn_reset_state(struct xconn *c);
 void xconn_free(struct xconn *c);
 void exec_note(struct exec *x, const char *conn, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -180,6 +180,15 @@ xconn_close(struct exec *x, struct xconn *c, const char *why)
 }
 
 void
+xconn_reset_state(struct xconn *c)
+{
+	caps_free(&c->caps, &c->ncaps);
+	c->nverbs = 0;
+	c->bytes_in = 0;
+	c->is_eof = false;
+}
+
+void
 xconn_free(struct xconn *c)
 {
 	net_close(&c->net);

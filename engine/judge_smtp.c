@@ -162,11 +162,12 @@ judge_smtp(struct exec *x, const struct expect *e, const struct smtp_reply *r)
 	if (joined.data == NULL)
 		buf_puts(&joined, "");
 	rc = judge_patterns(x, e, r, &joined);
-	if (rc == STEP_RC_OK)
+	if (rc == STEP_RC_OK) {
 		rc = judge_captures(x, e, joined.data, joined.len, &i);
-	if (rc == STEP_RC_FAIL)
-		judge_miss(x, r, "text matching /%s/ to capture ${%s}",
-		    e->captures[i].pattern.s, e->captures[i].var.s);
+		if (rc == STEP_RC_FAIL)
+			judge_miss(x, r, "text matching /%s/ to capture ${%s}",
+			    e->captures[i].pattern.s, e->captures[i].var.s);
+	}
 	buf_release(&joined);
 	return rc;
 }

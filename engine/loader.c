@@ -666,14 +666,18 @@ loader_has_conn(const struct scenario *s, const char *name)
 	return false;
 }
 
-/* Check connection names and resolve prelude calls of one file. */
+/* Check connection names and resolve prelude calls in steps of s. */
 static void
-loader_resolve(struct library *lib, FILE *err, struct scenario *s)
+loader_resolve_steps(struct library *lib, FILE *err, struct scenario *s, struct step *steps,
+    size_t nsteps)
 {
 	size_t i;
 
-	for (i = 0; i < s->nsteps; i++) {
-		struct step *st = &s->steps[i];
+	for (i = 0; i < nsteps; i++) {
+		struct step *st = &steps[i];
+
+		if (st->kind == STEP_RETRY)
+			loader_resolve_steps(lib, err, s, st->sub, st->nsub);
 
 		if (st->conn != NULL && !s->is_prelude && !loader_has_conn(s, st->conn))
 			loader_report(lib, err, s, st->line, "step uses connection '%s'%s",
@@ -690,22 +694,38 @@ loader_resolve(struct library *lib, FILE *err, struct scenario *s)
 	}
 }
 
-/* How deep prelude calls nest below s; stops counting past the limit. */
-static int
-loader_prelude_depth(const struct scenario *s, int depth)
+static void
+loader_resolve(struct library *lib, FILE *err, struct scenario *s)
 {
-	int max = depth;
+	loader_resolve_steps(lib, err, s, s->steps, s->nsteps);
+}
+
+/* How deep prelude calls nest below steps; stops counting past the limit. */
+static int
+loader_steps_depth(const struct step *steps, size_t nsteps, int depth)
+{
+	int max = depth, d;
 	size_t i;
 
 	if (depth > LOADER_MAX_PRELUDE_DEPTH)
 		return depth;
-	for (i = 0; i < s->nsteps; i++)
-		if (s->steps[i].prelude != NULL) {
-			int d = loader_prelude_depth(s->steps[i].prelude, depth + 1);
-			if (d > max)
-				max = d;
-		}
+	for (i = 0; i < nsteps; i++) {
+		d = depth;
+		if (steps[i].prelude != NULL)
+			d = loader_steps_depth(steps[i].prelude->steps, steps[i].prelude->nsteps,
+			    depth + 1);
+		else if (steps[i].kind == STEP_RETRY)
+			d = loader_steps_depth(steps[i].sub, steps[i].nsub, depth);
+		if (d > max)
+			max = d;
+	}
 	return max;
+}
+
+static int
+loader_prelude_depth(const struct scenario *s, int depth)
+{
+	return loader_steps_depth(s->steps, s->nsteps, depth);
 }
 
 size_t

@@ -20,6 +20,7 @@ struct lctx {
 	struct scenario *scn;
 	FILE *err;
 	size_t nerrors;
+	int nesting;			/* retry groups being parsed */
 };
 
 void lerr_at(struct lctx *c, int line, int col, const char *fmt, ...)

@@ -28,12 +28,13 @@ static const struct action actions[] = {
 	{ "expect", STEP_EXPECT },
 	{ "expect_silence", STEP_EXPECT_SILENCE },
 	{ "expect_closed", STEP_EXPECT_CLOSED },
+	{ "retry", STEP_RETRY },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
 
 static const char *const step_keys[] = {
 	"send", "pipeline", "send_raw", "send_data", "starttls", "connect", "close",
-	"wait", "prelude", "set", "expect", "expect_silence", "expect_closed",
+	"wait", "prelude", "set", "expect", "expect_silence", "expect_closed", "retry",
 	"conn", "timeout", "requires", NULL
 };
 
@@ -44,8 +45,12 @@ static const char *const smtp_expect_keys[] = {
 
 static const char *const pop3_expect_keys[] = {
 	"status", "text", "resp_code", "body", "body_text", "body_lines", "body_any_line",
-	"body_no_line", "capture", "closed", NULL
+	"body_no_line", "message", "capture", "closed", NULL
 };
+
+static bool loader_data_lines(struct lctx *c, const yaml_node_t *n, struct step *st);
+static bool loader_steps_into(struct lctx *c, const yaml_node_t *n, struct step **steps,
+    size_t *nsteps);
 
 /* ---- expectations ---------------------------------------------------- */
 
@@ -245,6 +250,16 @@ loader_pop3_key(struct lctx *c, const char *key, const yaml_node_t *v, struct ex
 		return loader_regex(c, v, &e->body_any_line);
 	if (strcmp(key, "body_no_line") == 0)
 		return loader_regex(c, v, &e->body_no_line);
+	if (strcmp(key, "message") == 0) {
+		struct step tmp = { 0 };
+		if (!loader_data_lines(c, v, &tmp))
+			return false;
+		e->message = tmp.lines;
+		e->nmessage = tmp.nlines;
+		e->has_message = true;
+		e->body = true;
+		return true;
+	}
 	if (strcmp(key, "body_lines") == 0) {
 		ok = lget_text_list(c, v, &e->body_lines, &e->nbody_lines);
 		for (i = 0; ok && i < e->nbody_lines; i++)
@@ -469,6 +484,44 @@ loader_step_proto(struct lctx *c, const struct step *st)
 	return role == ROLE_POP3 ? PROTO_POP3 : role == ROLE_IMAP ? PROTO_IMAP : PROTO_SMTP;
 }
 
+#define LOADER_MAX_NESTING 4
+
+/* retry: {for: SECONDS, every: SECONDS, steps: [...]} */
+static bool
+loader_retry(struct lctx *c, const yaml_node_t *n, struct step *st)
+{
+	static const char *const keys[] = { "for", "every", "steps", NULL };
+	yaml_node_pair_t *p;
+	bool ok = true, has_steps = false;
+
+	st->retry_every = 0.5;
+	if (n->type != YAML_MAPPING_NODE) {
+		lerr(c, n, "retry: expected {for: SECONDS, every: SECONDS, steps: [...]}");
+		return false;
+	}
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = lnode(c, p->key), *v = lnode(c, p->value);
+		const char *key = (const char *)k->data.scalar.value;
+
+		if (strcmp(key, "for") == 0)
+			ok &= lget_number(c, v, 0.01, 600, &st->retry_for);
+		else if (strcmp(key, "every") == 0)
+			ok &= lget_number(c, v, 0.01, 60, &st->retry_every);
+		else if (strcmp(key, "steps") == 0) {
+			has_steps = true;
+			ok &= loader_steps_into(c, v, &st->sub, &st->nsub);
+		} else {
+			lerr_unknown_key(c, k, "retry", keys);
+			ok = false;
+		}
+	}
+	if (ok && (!has_steps || st->retry_for <= 0)) {
+		lerr(c, n, "retry needs for: SECONDS and steps: [...]");
+		return false;
+	}
+	return ok;
+}
+
 static bool
 loader_action(struct lctx *c, struct step *st, const yaml_node_t *v)
 {
@@ -519,6 +572,8 @@ loader_action(struct lctx *c, struct step *st, const yaml_node_t *v)
 		return lget_kv_map(c, v, &st->set, &st->nset);
 	case STEP_EXPECT:
 		return loader_expect(c, v, &st->expect, loader_step_proto(c, st));
+	case STEP_RETRY:
+		return loader_retry(c, v, st);
 	}
 	return false;
 }
@@ -582,30 +637,46 @@ loader_step(struct lctx *c, const yaml_node_t *n, struct step *st)
 	return loader_action(c, st, action) && ok;
 }
 
-bool
-loader_parse_steps(struct lctx *c, const yaml_node_t *n)
+/* A list of steps; c->nesting bounds retry groups inside retry groups. */
+static bool
+loader_steps_into(struct lctx *c, const yaml_node_t *n, struct step **steps, size_t *nsteps)
 {
-	struct scenario *s = c->scn;
 	yaml_node_item_t *it;
 	size_t count;
 	bool ok = true;
 
+	if (++c->nesting > LOADER_MAX_NESTING) {
+		lerr(c, n, "retry groups nest more than %d deep", LOADER_MAX_NESTING);
+		c->nesting--;
+		return false;
+	}
 	if (n->type != YAML_SEQUENCE_NODE) {
 		lerr(c, n, "steps: expected a list of steps, found %s", lnode_kind(n));
+		c->nesting--;
 		return false;
 	}
 	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	if (count == 0) {
 		lerr(c, n, "steps: the list is empty");
+		c->nesting--;
 		return false;
 	}
-	s->steps = arena_alloc(c->arena, count * sizeof(*s->steps));
-	if (s->steps == NULL)
+	*steps = arena_alloc(c->arena, count * sizeof(**steps));
+	if (*steps == NULL) {
+		c->nesting--;
 		return false;
+	}
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
-		if (loader_step(c, lnode(c, *it), &s->steps[s->nsteps]))
-			s->nsteps++;
+		if (loader_step(c, lnode(c, *it), &(*steps)[*nsteps]))
+			(*nsteps)++;
 		else
 			ok = false;
+	c->nesting--;
 	return ok;
+}
+
+bool
+loader_parse_steps(struct lctx *c, const yaml_node_t *n)
+{
+	return loader_steps_into(c, n, &c->scn->steps, &c->scn->nsteps);
 }

@@ -22,6 +22,10 @@ struct runner {
 	struct run_totals *tot;
 	struct probe_cache *probes;
 	pthread_mutex_t lock;
+	/* Scenarios that use test users hold their locks: two scenarios never
+	 * share a mailbox at once under -j (a POP3 maildrop is exclusive,
+	 * RFC 1939 §8, and counting messages needs a quiet mailbox). */
+	pthread_mutex_t user_locks[TARGET_MAX_USERS];
 	size_t next;			/* next scenario to start */
 	size_t finished;
 };
@@ -160,8 +164,14 @@ runner_one(struct runner *rn, size_t idx)
 	uint64_t t0 = net_now_us();
 	enum step_rc rc;
 
+	size_t i, nlocks = (size_t)s->users < rn->t->nusers ? (size_t)s->users : rn->t->nusers;
+
 	runner_fill_identity(r, s);
+	for (i = 0; i < nlocks; i++)		/* ascending order: no deadlock */
+		pthread_mutex_lock(&rn->user_locks[i]);
 	rc = exec_scenario(&x);
+	while (nlocks > 0)
+		pthread_mutex_unlock(&rn->user_locks[--nlocks]);
 	r->duration_ms = (net_now_us() - t0) / 1000;
 	r->verdict = runner_verdict(s, rc);
 	if (runner_is_known(rn->o, s->id))
@@ -216,10 +226,13 @@ void
 runner_run(struct scenario *const *sel, size_t nsel, const struct target *t,
     const struct run_opts *o, struct results_run *run, struct run_totals *tot)
 {
-	struct runner rn = { sel, nsel, t, o, run, tot, NULL, PTHREAD_MUTEX_INITIALIZER, 0, 0 };
+	struct runner rn = { .sel = sel, .nsel = nsel, .t = t, .o = o, .run = run, .tot = tot };
 	pthread_t th[64];
 	size_t i, nth = o->jobs < 1 ? 1 : (size_t)o->jobs;
 
+	pthread_mutex_init(&rn.lock, NULL);
+	for (i = 0; i < TARGET_MAX_USERS; i++)
+		pthread_mutex_init(&rn.user_locks[i], NULL);
 	run->results = calloc(nsel ? nsel : 1, sizeof(*run->results));
 	if (run->results == NULL)
 		return;
@@ -237,5 +250,8 @@ runner_run(struct scenario *const *sel, size_t nsel, const struct target *t,
 	for (i = 1; i < nth; i++)
 		pthread_join(th[i], NULL);
 	probe_cache_free(&rn.probes);
+	for (i = 0; i < TARGET_MAX_USERS; i++)
+		pthread_mutex_destroy(&rn.user_locks[i]);
+	pthread_mutex_destroy(&rn.lock);
 	results_count(run);
 }

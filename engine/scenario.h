@@ -35,6 +35,7 @@ enum step_kind {
 	STEP_EXPECT,
 	STEP_EXPECT_SILENCE,
 	STEP_EXPECT_CLOSED,
+	STEP_RETRY,
 };
 
 /* A string with its length and where it was written. */
@@ -93,6 +94,9 @@ struct expect {
 	bool has_body_lines;
 	struct text body_any_line;
 	struct text body_no_line;
+	struct text *message;		/* lines of the message the body must carry */
+	size_t nmessage;
+	bool has_message;
 };
 
 struct step {
@@ -113,6 +117,10 @@ struct step {
 	size_t nset;
 	struct expect expect;		/* expect */
 	const struct scenario *prelude;	/* resolved STEP_PRELUDE target */
+	struct step *sub;		/* retry: the steps tried again */
+	size_t nsub;
+	double retry_for;		/* retry: give up after this many seconds */
+	double retry_every;		/* retry: pause between tries */
 };
 
 struct scn_conn {
