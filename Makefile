@@ -56,6 +56,8 @@ ENGINE_SRCS := \
 	engine/exec_conn.c \
 	engine/judge.c \
 	engine/judge_smtp.c \
+	engine/exec_pop3.c \
+	engine/judge_pop3.c \
 	engine/probe.c \
 	engine/results.c \
 	engine/select.c
@@ -90,7 +92,7 @@ REPORT_OBJS := $(call obj,$(REPORT_SRCS))
 MAIN_OBJS   := $(call obj,$(MAIN_SRCS))
 UNIT_BINS   := $(addprefix $(BUILD)/tests/,$(PROTO_UNIT_TESTS) $(ENGINE_UNIT_TESTS))
 
-BINS := $(BUILD)/bin/mailspec
+BINS := $(BUILD)/bin/mailspec $(BUILD)/bin/mailspec-server
 
 .PHONY: all test run deps clean install unit-tests check-deps fuzz
 all: $(BINS)
@@ -226,3 +228,35 @@ fuzz-run: $(BUILD)/fuzz/$(T)
 # ==== end of fuzz section ====================================================
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ==== server (section owned by reference_server/) ===========================
+#   make $(BUILD)/bin/mailspec-server   the bundled reference server (epoll loop,
+#                                       buffered I/O with TLS, durable store,
+#                                       SMTP and submission sessions)
+SERVER_SRCS := \
+	reference_server/main.c \
+	reference_server/loop.c \
+	reference_server/io.c \
+	reference_server/tls.c \
+	reference_server/conn.c \
+	reference_server/listener.c \
+	reference_server/protocols.c \
+	reference_server/users.c \
+	reference_server/sasl.c \
+	reference_server/store.c \
+	reference_server/store_flags.c \
+	reference_server/store_spool.c \
+	reference_server/store_mailbox.c \
+	reference_server/store_folders.c \
+	reference_server/smtp_session.c \
+	reference_server/smtp_cmds.c \
+	reference_server/smtp_envelope.c \
+	reference_server/smtp_body.c \
+	reference_server/smtp_auth.c
+
+SERVER_OBJS := $(call obj,$(SERVER_SRCS))
+
+$(BUILD)/bin/mailspec-server: $(SERVER_OBJS) $(BUILD)/lib/libmailspec-proto.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# ==== end of server section ==================================================

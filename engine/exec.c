@@ -10,6 +10,7 @@
 
 #include "exec.h"
 #include "net.h"
+#include "pop3.h"
 #include "smtp_data.h"
 #include "smtp_reply.h"
 
@@ -135,21 +136,35 @@ exec_send(struct exec *x, struct xconn *c, const struct step *st)
 	return rc;
 }
 
+/* An expect with nothing but closed: true waits for the close alone. */
+static bool
+exec_expect_only_closed(const struct expect *e)
+{
+	return e->closed && e->ncodes == 0 && e->enhanced.s == NULL && e->text.s == NULL &&
+	    !e->has_lines && e->any_line.s == NULL && e->no_line.s == NULL &&
+	    e->multiline < 0 && e->ncaptures == 0 && e->status < 0 &&
+	    e->resp_code.s == NULL && !e->body;
+}
+
 static enum step_rc
 exec_expect(struct exec *x, struct xconn *c, const struct step *st)
 {
 	const struct expect *e = &st->expect;
 	struct smtp_reply reply;
+	struct pop3_resp resp;
 	enum step_rc rc;
-	bool only_closed = e->closed && e->ncodes == 0 && e->enhanced.s == NULL &&
-	    e->text.s == NULL && !e->has_lines && e->any_line.s == NULL &&
-	    e->no_line.s == NULL && e->multiline < 0 && e->ncaptures == 0;
 
-	if (only_closed)
+	if (exec_expect_only_closed(e))
 		return xconn_expect_quiet(x, c, exec_timeout(x, st), true);
-	rc = xconn_read_smtp(x, c, exec_timeout(x, st), &reply);
-	if (rc == STEP_RC_OK)
-		rc = judge_smtp(x, e, &reply);
+	if (c->decl->role == ROLE_POP3) {
+		rc = xconn_read_pop3(x, c, exec_timeout(x, st), e->body, &resp);
+		if (rc == STEP_RC_OK)
+			rc = judge_pop3(x, e, &resp);
+	} else {
+		rc = xconn_read_smtp(x, c, exec_timeout(x, st), &reply);
+		if (rc == STEP_RC_OK)
+			rc = judge_smtp(x, e, &reply);
+	}
 	if (rc == STEP_RC_OK && e->closed)
 		rc = xconn_expect_quiet(x, c, exec_timeout(x, st), true);
 	return rc;

@@ -134,8 +134,7 @@ exec_fail(struct exec *x, enum step_rc rc, const char *fmt, ...)
 static const struct xcodec *
 xconn_codec_for(enum role role)
 {
-	(void)role;
-	return &xcodec_smtp;
+	return role == ROLE_POP3 ? &xcodec_pop3 : &xcodec_smtp;
 }
 
 enum step_rc

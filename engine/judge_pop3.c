@@ -106,6 +106,65 @@ judge_pop3_body(struct exec *x, const struct expect *e, const struct pop3_resp *
 	return STEP_RC_OK;
 }
 
+/* Whether p[0..len) is nothing but complete header fields (RFC 5322
+ * §2.2: a field name of printable characters except ':', then ':', and
+ * folded continuation lines that start with WSP). */
+static bool
+judge_is_header_block(const char *p, size_t len)
+{
+	const char *end = p + len;
+	bool first = true;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *q = p;
+
+		if (eol == NULL || eol == p || eol[-1] != '\r')
+			return false;
+		if (*p == ' ' || *p == '\t') {
+			if (first)
+				return false;
+		} else {
+			while (q < eol && *q > 32 && *q < 127 && *q != ':')
+				q++;
+			if (q == p || q == eol || *q != ':')
+				return false;
+		}
+		first = false;
+		p = eol + 1;
+	}
+	return true;
+}
+
+/* The body carries the expected message, after trace fields only. */
+static enum step_rc
+judge_pop3_message(struct exec *x, const struct expect *e, const struct pop3_resp *r)
+{
+	struct buf want;
+	enum step_rc rc = STEP_RC_OK;
+	size_t i, prefix;
+
+	buf_init(&want, XPOP3_SUBJECT_MAX);
+	for (i = 0; rc == STEP_RC_OK && i < e->nmessage; i++) {
+		char err[256];
+		if (vars_expand(&x->vars, e->message[i].s, e->message[i].len, VARS_TEXT, &want,
+		    err, sizeof(err)) != 0)
+			rc = exec_fail(x, STEP_RC_SCENARIO_ERROR, "%s", err);
+		buf_puts(&want, "\r\n");
+	}
+	if (rc == STEP_RC_OK) {
+		prefix = r->body_len >= want.len ? r->body_len - want.len : 0;
+		if (r->body_len < want.len || memcmp(r->body + prefix, want.data, want.len) != 0)
+			rc = judge_pop3_miss(x, r, "the message as sent (%zu bytes) at the end of "
+			    "the body", want.len);
+		else if (!judge_is_header_block(r->body, prefix))
+			rc = judge_pop3_miss(x, r, "only header fields before the message as sent "
+			    "(%zu bytes of something else)", prefix);
+	}
+	buf_release(&want);
+	return rc;
+}
+
 enum step_rc
 judge_pop3(struct exec *x, const struct expect *e, const struct pop3_resp *r)
 {
@@ -125,7 +184,11 @@ judge_pop3(struct exec *x, const struct expect *e, const struct pop3_resp *r)
 		if (m == 0)
 			return judge_pop3_miss(x, r, "text matching /%s/", e->text.s);
 	}
+	if (e->body && !r->has_body)
+		return judge_pop3_miss(x, r, "a multi-line body");
 	if (r->has_body && (rc = judge_pop3_body(x, e, r)) != STEP_RC_OK)
+		return rc;
+	if (e->has_message && (rc = judge_pop3_message(x, e, r)) != STEP_RC_OK)
 		return rc;
 	/* Captures see the status text, then the body after a newline. */
 	buf_init(&subject, XPOP3_SUBJECT_MAX);

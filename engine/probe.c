@@ -1,12 +1,14 @@
 /* probe.c: what a target announces, asked once per endpoint and run:
  * the greeting, EHLO (RFC 5321 §4.1.1.1), and when STARTTLS is offered on
  * a plaintext endpoint, STARTTLS and EHLO again (RFC 3207 §4.2: the list
- * after TLS may differ, e.g. AUTH), so `requires:` sees the union. */
+ * after TLS may differ, e.g. AUTH), so `requires:` sees the union; for
+ * POP3 the same with CAPA and STLS. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exec.h"
+#include "pop3.h"
 #include "smtp_reply.h"
 
 struct probe_cache {
@@ -81,11 +83,66 @@ probe_union(char ***caps, size_t *ncaps, char *const *more, size_t nmore)
 	}
 }
 
+/* POP3: one command, a +OK (with a body when asked). */
+static enum step_rc
+probe_pop3_cmd(struct exec *x, struct xconn *c, const char *line, bool body)
+{
+	struct pop3_resp r;
+	enum step_rc rc = STEP_RC_OK;
+
+	if (line != NULL)
+		rc = xconn_send(x, c, line, strlen(line), true, x->o->timeout);
+	if (rc == STEP_RC_OK)
+		rc = xconn_read_pop3(x, c, x->o->timeout, body, &r);
+	if (rc == STEP_RC_OK && r.status != POP3_OK)
+		rc = exec_fail(x, STEP_RC_RUNTIME_ERROR, "%s was not answered +OK",
+		    line ? line : "the greeting");
+	return rc;
+}
+
+/* Greeting, CAPA (RFC 2449 §5), and after STLS (RFC 2595 §4) CAPA again. */
+static enum step_rc
+probe_pop3(struct exec *x, struct xconn *c, char ***caps_r, size_t *ncaps_r)
+{
+	enum step_rc rc = probe_pop3_cmd(x, c, NULL, false);
+
+	if (rc == STEP_RC_OK)
+		rc = probe_pop3_cmd(x, c, "CAPA\r\n", true);
+	if (rc == STEP_RC_OK)
+		probe_union(caps_r, ncaps_r, c->caps, c->ncaps);
+	if (rc == STEP_RC_OK && !c->ep->is_implicit_tls &&
+	    caps_have(c->caps, c->ncaps, "STLS", 4) &&
+	    probe_pop3_cmd(x, c, "STLS\r\n", false) == STEP_RC_OK &&
+	    xconn_starttls(x, c, NULL, x->o->timeout) == STEP_RC_OK &&
+	    probe_pop3_cmd(x, c, "CAPA\r\n", true) == STEP_RC_OK)
+		probe_union(caps_r, ncaps_r, c->caps, c->ncaps);
+	return rc;
+}
+
+/* SMTP: greeting, EHLO, and after STARTTLS EHLO again. */
+static enum step_rc
+probe_smtp(struct exec *x, struct xconn *c, char ***caps_r, size_t *ncaps_r)
+{
+	enum step_rc rc = probe_cmd(x, c, NULL, 200, 299);
+
+	if (rc == STEP_RC_OK)
+		rc = probe_cmd(x, c, "EHLO mailspec.example\r\n", 250, 250);
+	if (rc == STEP_RC_OK)
+		probe_union(caps_r, ncaps_r, c->caps, c->ncaps);
+	if (rc == STEP_RC_OK && !c->ep->is_implicit_tls &&
+	    caps_have(c->caps, c->ncaps, "STARTTLS", 8) &&
+	    probe_cmd(x, c, "STARTTLS\r\n", 220, 220) == STEP_RC_OK &&
+	    xconn_starttls(x, c, NULL, x->o->timeout) == STEP_RC_OK &&
+	    probe_cmd(x, c, "EHLO mailspec.example\r\n", 250, 250) == STEP_RC_OK)
+		probe_union(caps_r, ncaps_r, c->caps, c->ncaps);
+	return rc;
+}
+
 /* Talk to the endpoint; the probe's transcript goes to a scratch record. */
 static enum step_rc
-probe_smtp(struct exec *x, enum role role, char ***caps_r, size_t *ncaps_r)
+probe_endpoint(struct exec *x, enum role role, char ***caps_r, size_t *ncaps_r)
 {
-	static const struct scn_conn decl = { "probe", ROLE_SMTP, TLS_ANY, 0 };
+	struct scn_conn decl = { "probe", role, TLS_ANY, 0 };
 	struct xconn c = { .decl = &decl };
 	enum step_rc rc;
 
@@ -95,17 +152,8 @@ probe_smtp(struct exec *x, enum role role, char ***caps_r, size_t *ncaps_r)
 		    role_name(role));
 	rc = xconn_open(x, &c, x->o->timeout);
 	if (rc == STEP_RC_OK)
-		rc = probe_cmd(x, &c, NULL, 200, 299);
-	if (rc == STEP_RC_OK)
-		rc = probe_cmd(x, &c, "EHLO mailspec.example\r\n", 250, 250);
-	if (rc == STEP_RC_OK)
-		probe_union(caps_r, ncaps_r, c.caps, c.ncaps);
-	if (rc == STEP_RC_OK && !c.ep->is_implicit_tls &&
-	    caps_have(c.caps, c.ncaps, "STARTTLS", 8) &&
-	    probe_cmd(x, &c, "STARTTLS\r\n", 220, 220) == STEP_RC_OK &&
-	    xconn_starttls(x, &c, NULL, x->o->timeout) == STEP_RC_OK &&
-	    probe_cmd(x, &c, "EHLO mailspec.example\r\n", 250, 250) == STEP_RC_OK)
-		probe_union(caps_r, ncaps_r, c.caps, c.ncaps);
+		rc = role == ROLE_POP3 ? probe_pop3(x, &c, caps_r, ncaps_r) :
+		    probe_smtp(x, &c, caps_r, ncaps_r);
 	if (c.is_open && !c.is_eof)
 		(void)xconn_send(x, &c, "QUIT\r\n", 6, true, x->o->timeout);
 	xconn_free(&c);
@@ -124,8 +172,8 @@ probe_caps(struct exec *x, enum role role, char *const **caps_r, size_t *ncaps_r
 		struct result *saved = x->res;
 
 		x->res = &scratch;
-		if (role == ROLE_SMTP || role == ROLE_SUBMISSION)
-			pc->rc[role] = probe_smtp(x, role, &pc->caps[role], &pc->ncaps[role]);
+		if (role != ROLE_IMAP)
+			pc->rc[role] = probe_endpoint(x, role, &pc->caps[role], &pc->ncaps[role]);
 		else
 			pc->rc[role] = exec_fail(x, STEP_RC_UNSUPPORTED, "no %s probe in this build",
 			    role_name(role));

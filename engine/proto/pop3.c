@@ -327,3 +327,324 @@ pop3_resp_parser_pending(const struct pop3_resp_parser *p)
 		n += p->cur.wire_len;
 	return n;
 }
+
+/* ---- commands ------------------------------------------------------- */
+
+enum arg_kind {
+	ARG_NONE = 0,
+	ARG_NAME,	/* USER/APOP mailbox name: any non-control bytes */
+	ARG_DIGEST,	/* APOP: 32 lower-case hex digits */
+	ARG_MECH,	/* AUTH: sasl-mech */
+	ARG_SASL,	/* AUTH: base64 / "=", no 40-character limit */
+	ARG_MSG,	/* message number >= 1 */
+	ARG_COUNT,	/* TOP's line count >= 0 */
+	ARG_REST,	/* PASS: the rest of the line, spaces included */
+};
+
+static const struct verb_spec {
+	enum pop3_verb verb;
+	const char *name;
+	unsigned char min_args, max_args;
+	enum arg_kind kinds[2];
+} pop3_verbs[] = {
+	{ POP3_VERB_USER, "USER", 1, 1, { ARG_NAME, ARG_NONE } },
+	{ POP3_VERB_PASS, "PASS", 1, 1, { ARG_REST, ARG_NONE } },
+	{ POP3_VERB_APOP, "APOP", 2, 2, { ARG_NAME, ARG_DIGEST } },
+	{ POP3_VERB_AUTH, "AUTH", 1, 2, { ARG_MECH, ARG_SASL } },
+	{ POP3_VERB_STAT, "STAT", 0, 0, { ARG_NONE, ARG_NONE } },
+	{ POP3_VERB_LIST, "LIST", 0, 1, { ARG_MSG, ARG_NONE } },
+	{ POP3_VERB_RETR, "RETR", 1, 1, { ARG_MSG, ARG_NONE } },
+	{ POP3_VERB_DELE, "DELE", 1, 1, { ARG_MSG, ARG_NONE } },
+	{ POP3_VERB_NOOP, "NOOP", 0, 0, { ARG_NONE, ARG_NONE } },
+	{ POP3_VERB_RSET, "RSET", 0, 0, { ARG_NONE, ARG_NONE } },
+	{ POP3_VERB_QUIT, "QUIT", 0, 0, { ARG_NONE, ARG_NONE } },
+	{ POP3_VERB_TOP, "TOP", 2, 2, { ARG_MSG, ARG_COUNT } },
+	{ POP3_VERB_UIDL, "UIDL", 0, 1, { ARG_MSG, ARG_NONE } },
+	{ POP3_VERB_CAPA, "CAPA", 0, 0, { ARG_NONE, ARG_NONE } },
+	{ POP3_VERB_STLS, "STLS", 0, 0, { ARG_NONE, ARG_NONE } },
+};
+
+static int
+cmd_fail(enum pop3_cmd_error *err_r, enum pop3_cmd_error err)
+{
+	if (err_r != NULL)
+		*err_r = err;
+	return -1;
+}
+
+static bool
+cmd_is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool
+cmd_is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static unsigned char
+cmd_upper(unsigned char c)
+{
+	return c >= 'a' && c <= 'z' ? (unsigned char)(c - 'a' + 'A') : c;
+}
+
+/* The known keyword line[0..len), compared without case, or NULL. */
+static const struct verb_spec *
+cmd_lookup(const char *line, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < sizeof(pop3_verbs) / sizeof(pop3_verbs[0]); i++) {
+		const char *name = pop3_verbs[i].name;
+
+		if (strlen(name) != len)
+			continue;
+		for (j = 0; j < len; j++)
+			if (cmd_upper((unsigned char)line[j]) != (unsigned char)name[j])
+				break;
+		if (j == len)
+			return &pop3_verbs[i];
+	}
+	return NULL;
+}
+
+/* 1*DIGIT into *num_r; false on anything else or overflow. */
+static bool
+cmd_number(const char *s, size_t len, unsigned long *num_r)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (len == 0)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned long d = (unsigned long)(s[i] - '0');
+
+		if (!cmd_is_digit((unsigned char)s[i]) || v > (ULONG_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*num_r = v;
+	return true;
+}
+
+/* sasl-mech = 1*20mech-char; mech-char = UPPER-ALPHA / DIGIT / "-" / "_"
+ * (RFC 4422 §3.1), matched without case (RFC 5034 §5). */
+static bool
+cmd_is_mech(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > POP3_MAX_MECH)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!cmd_is_alpha(c) && !cmd_is_digit(c) && c != '-' && c != '_')
+			return false;
+	}
+	return true;
+}
+
+/* initial-response = base64 / "=" (RFC 5034 §5): groups of four
+ * base64-chars, "=" padding only at the end of the last group. */
+static bool
+cmd_is_initial_response(const char *s, size_t len)
+{
+	size_t i, pad = 0;
+
+	if (len == 1 && s[0] == '=')
+		return true;
+	if (len == 0 || len % 4 != 0)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || (!cmd_is_alpha(c) && !cmd_is_digit(c) &&
+		    c != '+' && c != '/'))
+			return false;
+	}
+	return pad <= 2;
+}
+
+static bool
+cmd_is_digest(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len != POP3_DIGEST_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!cmd_is_digit((unsigned char)s[i]) && (s[i] < 'a' || s[i] > 'f'))
+			return false;
+	return true;
+}
+
+/* Check one argument against its kind; numbers go to *num_r. */
+static bool
+cmd_check_arg(enum arg_kind kind, const char *s, size_t len, unsigned long *num_r)
+{
+	switch (kind) {
+	case ARG_NAME: return len > 0;
+	case ARG_DIGEST: return cmd_is_digest(s, len);
+	case ARG_MECH: return cmd_is_mech(s, len);
+	case ARG_SASL: return cmd_is_initial_response(s, len);
+	case ARG_MSG: return cmd_number(s, len, num_r) && *num_r >= 1;
+	case ARG_COUNT: return cmd_number(s, len, num_r);
+	case ARG_NONE:
+	case ARG_REST:
+		break;
+	}
+	return false;
+}
+
+/* Split rest[0..len) (in buf, NUL-terminated) into the arguments of v. */
+static int
+cmd_args(const struct verb_spec *v, char *rest, size_t len, bool has_sp,
+    struct pop3_cmd *cmd, enum pop3_cmd_error *err_r)
+{
+	size_t i, n = 0, start = 0, lens[2];
+
+	if (v->kinds[0] == ARG_REST) {
+		if (len == 0)
+			return cmd_fail(err_r, POP3_CMD_ERR_ARGS);
+		cmd->args[0] = rest;
+		cmd->nargs = 1;
+		return 1;
+	}
+	if (has_sp) {
+		/* fields separated by one SP; none may be empty */
+		if (len == 0 || rest[0] == ' ' || rest[len - 1] == ' ' ||
+		    memmem(rest, len, "  ", 2) != NULL)
+			return cmd_fail(err_r, POP3_CMD_ERR_ARGS);
+		n = 1;
+		for (i = 0; i < len; i++)
+			n += rest[i] == ' ';
+	}
+	if (n < v->min_args || n > v->max_args)
+		return cmd_fail(err_r, POP3_CMD_ERR_ARGS);
+	for (i = 0; i < n; i++) {
+		char *sp = memchr(rest + start, ' ', len - start);
+		size_t end = sp != NULL ? (size_t)(sp - rest) : len;
+
+		rest[end] = '\0';
+		cmd->args[i] = rest + start;
+		lens[i] = end - start;
+		start = end + 1;
+	}
+	cmd->nargs = n;
+	for (i = 0; i < n; i++)
+		if (v->kinds[i] != ARG_SASL && lens[i] > POP3_MAX_ARG)
+			return cmd_fail(err_r, POP3_CMD_ERR_ARG_TOO_LONG);
+	for (i = 0; i < n; i++)
+		if (!cmd_check_arg(v->kinds[i], cmd->args[i], lens[i], &cmd->num[i]))
+			return cmd_fail(err_r, POP3_CMD_ERR_ARGS);
+	return 1;
+}
+
+int
+pop3_cmd_parse(const char *line, size_t len, char *buf, size_t bufsize,
+    struct pop3_cmd *cmd_r, enum pop3_cmd_error *err_r)
+{
+	const struct verb_spec *v;
+	const char *sp;
+	size_t i, k;
+
+	memset(cmd_r, 0, sizeof(*cmd_r));
+	cmd_r->keyword = "";
+	cmd_r->rest = "";
+	if (err_r != NULL)
+		*err_r = POP3_CMD_ERR_NONE;
+	if (len == 0)
+		return cmd_fail(err_r, POP3_CMD_ERR_EMPTY);
+	sp = memchr(line, ' ', len);
+	k = sp != NULL ? (size_t)(sp - line) : len;
+	v = cmd_lookup(line, k);
+	cmd_r->verb = v != NULL ? v->verb : POP3_VERB_UNKNOWN;
+	if (len > POP3_CMD_MAX_LINE - 2)
+		return cmd_fail(err_r, POP3_CMD_ERR_TOO_LONG);
+	if (buf == NULL || bufsize < len + POP3_CMD_MAX_ARGS + 1)
+		return cmd_fail(err_r, POP3_CMD_ERR_NOMEM);
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	buf[k] = '\0';
+	cmd_r->keyword = buf;
+	cmd_r->rest = buf + (k < len ? k + 1 : len);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c < 0x20 || c == 0x7f)
+			return cmd_fail(err_r, POP3_CMD_ERR_BAD_CHAR);
+	}
+	if (v == NULL)
+		return cmd_fail(err_r, POP3_CMD_ERR_UNKNOWN);
+	return cmd_args(v, buf + (k < len ? k + 1 : len),
+	    k < len ? len - k - 1 : 0, k < len, cmd_r, err_r);
+}
+
+const char *
+pop3_cmd_error_str(enum pop3_cmd_error err)
+{
+	switch (err) {
+	case POP3_CMD_ERR_NONE: return "no error";
+	case POP3_CMD_ERR_EMPTY: return "empty command line";
+	case POP3_CMD_ERR_TOO_LONG: return "command line over 255 octets";
+	case POP3_CMD_ERR_BAD_CHAR: return "control byte in command line";
+	case POP3_CMD_ERR_UNKNOWN: return "unknown command";
+	case POP3_CMD_ERR_ARGS: return "wrong arguments for the command";
+	case POP3_CMD_ERR_ARG_TOO_LONG: return "argument over 40 characters";
+	case POP3_CMD_ERR_NOMEM: return "command buffer too small";
+	}
+	return "unknown error";
+}
+
+const char *
+pop3_verb_name(enum pop3_verb verb)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pop3_verbs) / sizeof(pop3_verbs[0]); i++)
+		if (pop3_verbs[i].verb == verb)
+			return pop3_verbs[i].name;
+	return NULL;
+}
+
+/* ---- dot-stuffing --------------------------------------------------- */
+
+size_t
+pop3_stuffed_max(size_t len)
+{
+	/* A stuffed line needs a "." and, but for the first, an LF before
+	 * it: at most len / 2 + 1 added dots; then CRLF and ".\r\n". */
+	size_t extra = len / 2 + 1 + 2 + 3;
+
+	return len > SIZE_MAX - extra ? SIZE_MAX : len + extra;
+}
+
+size_t
+pop3_body_stuff(const void *src, size_t len, void *dst)
+{
+	const unsigned char *s = src;
+	unsigned char *o = dst;
+	bool is_line_start = true;
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (is_line_start && s[i] == '.')
+			o[n++] = '.';
+		o[n++] = s[i];
+		is_line_start = s[i] == '\n';
+	}
+	if (len > 0 && (len < 2 || s[len - 2] != '\r' || s[len - 1] != '\n')) {
+		o[n++] = '\r';
+		o[n++] = '\n';
+	}
+	memcpy(o + n, ".\r\n", 3);
+	return n + 3;
+}
