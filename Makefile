@@ -141,9 +141,11 @@ run: deps all
 	rc=$$?; echo "reports: $(BUILD)/report/results.json $(BUILD)/report/junit.xml"; exit $$rc
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mailspec
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mailspec \
+		$(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	cp -R scenarios $(DESTDIR)$(PREFIX)/share/mailspec/
+	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 clean:
 	rm -rf $(BUILD)

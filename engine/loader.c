@@ -729,6 +729,23 @@ loader_prelude_depth(const struct scenario *s, int depth)
 }
 
 size_t
+loader_load_buffer(struct library *lib, const char *name, const char *data, size_t len,
+    FILE *err)
+{
+	size_t before = lib->nerrors;
+	struct scenario *s = loader_parse_file(name, data, len, err, &lib->nerrors);
+
+	if (s != NULL && !library_push(s->is_prelude ? &lib->preludes : &lib->scenarios,
+	    s->is_prelude ? &lib->npreludes : &lib->nscenarios, s)) {
+		arena_free(&s->arena);
+		lib->nerrors++;
+	}
+	if (s != NULL)
+		loader_resolve(lib, err, s);
+	return lib->nerrors - before;
+}
+
+size_t
 loader_load_paths(struct library *lib, char *const *paths, size_t npaths, FILE *err)
 {
 	struct loader_state st = { .lib = lib, .err = err };

@@ -16,4 +16,9 @@
  * resolve prelude calls and check ids are unique. Returns lib->nerrors. */
 size_t loader_load_paths(struct library *lib, char *const *paths, size_t npaths, FILE *err);
 
+/* Load one scenario or prelude from memory (name is used in messages; no
+ * preludes are looked up on disk). Returns the number of errors. */
+size_t loader_load_buffer(struct library *lib, const char *name, const char *data,
+    size_t len, FILE *err);
+
 #endif

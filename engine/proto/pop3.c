@@ -520,12 +520,16 @@ cmd_args(const struct verb_spec *v, char *rest, size_t len, bool has_sp,
 	}
 	if (has_sp) {
 		/* fields separated by one SP; none may be empty */
-		if (len == 0 || rest[0] == ' ' || rest[len - 1] == ' ' ||
-		    memmem(rest, len, "  ", 2) != NULL)
+		if (len == 0 || rest[len - 1] == ' ')
 			return cmd_fail(err_r, POP3_CMD_ERR_ARGS);
 		n = 1;
-		for (i = 0; i < len; i++)
-			n += rest[i] == ' ';
+		for (i = 0; i < len; i++) {
+			if (rest[i] != ' ')
+				continue;
+			if (i == 0 || rest[i - 1] == ' ')
+				return cmd_fail(err_r, POP3_CMD_ERR_ARGS);
+			n++;
+		}
 	}
 	if (n < v->min_args || n > v->max_args)
 		return cmd_fail(err_r, POP3_CMD_ERR_ARGS);

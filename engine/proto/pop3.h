@@ -15,6 +15,9 @@
  * Contract (STYLE.md): feed bytes in, pull items out: 1 item, 0 need more,
  * -1 error with an enum code and a fixed message. Returned strings live in
  * the parser and stay valid until the next _next()/_parse() or reset.
+ * After an error the response parser does not resynchronise (it cannot
+ * know whether it is inside a body): every later _next() returns -1 with
+ * the same error until pop3_resp_parser_reset().
  */
 #ifndef MAILSPEC_POP3_H
 #define MAILSPEC_POP3_H
@@ -97,7 +100,10 @@ struct pop3_cmd {
 	const char *keyword;		/* as sent */
 	const char *args[POP3_CMD_MAX_ARGS];
 	size_t nargs;
-	const char *rest;		/* everything after the keyword and SP (PASS may hold spaces) */
+	const char *rest;		/* everything after the keyword and SP (PASS may hold spaces);
+					 * "" if none. With two arguments (APOP, TOP, AUTH mech
+					 * initial-response) the SP between them is a NUL in buf,
+					 * so rest reads as args[0] */
 	unsigned long num[2];		/* numeric arguments of LIST/RETR/DELE/TOP/UIDL */
 };
 
@@ -109,6 +115,7 @@ struct pop3_cmd {
 int pop3_cmd_parse(const char *line, size_t len, char *buf, size_t bufsize,
     struct pop3_cmd *cmd_r, enum pop3_cmd_error *err_r);
 const char *pop3_cmd_error_str(enum pop3_cmd_error err);
+/* The keyword's canonical name ("RETR"), or NULL for POP3_VERB_UNKNOWN. */
 const char *pop3_verb_name(enum pop3_verb verb);
 
 /* Dot-stuff a message for RETR/TOP (RFC 1939 §3) into dst (at least
