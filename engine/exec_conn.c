@@ -3,6 +3,7 @@
  * (RFC 3207 §4.2: nothing may be pending before the handshake), the
  * transcript, and capabilities from EHLO (RFC 5321 §4.1.1.1). */
 #include <ctype.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,13 +400,20 @@ caps_free(char ***caps, size_t *ncaps)
 	*ncaps = 0;
 }
 
+/* want is a shell pattern (fnmatch, case-insensitive): "AUTH=PLAIN",
+ * "SIZE=[1-9]*" (a SIZE with a non-zero limit), "AUTH=*". */
 bool
 caps_have(char *const *caps, size_t ncaps, const char *want, size_t wantlen)
 {
+	char pat[128];
 	size_t i;
 
+	if (wantlen >= sizeof(pat))
+		return false;
+	memcpy(pat, want, wantlen);
+	pat[wantlen] = '\0';
 	for (i = 0; i < ncaps; i++)
-		if (strlen(caps[i]) == wantlen && strncasecmp(caps[i], want, wantlen) == 0)
+		if (fnmatch(pat, caps[i], FNM_CASEFOLD) == 0)
 			return true;
 	return false;
 }

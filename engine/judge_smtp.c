@@ -149,6 +149,16 @@ judge_smtp(struct exec *x, const struct expect *e, const struct smtp_reply *r)
 	}
 	if (e->enhanced.s != NULL && !judge_enhanced_ok(e->enhanced.s, r->enhanced))
 		return judge_miss(x, r, "enhanced status code %s", e->enhanced.s);
+	/* RFC 2034 §4: "the same status code must appear at the beginning of
+	 * the text in each line of the response". */
+	for (i = 1; e->enhanced.s != NULL && i < r->nlines; i++) {
+		char code[16];
+
+		smtp_enhanced_code_parse(r->lines[i].text, r->lines[i].len, code, sizeof(code));
+		if (strcmp(code, r->enhanced) != 0)
+			return judge_miss(x, r, "enhanced status code %s on every line "
+			    "(RFC 2034 §4); line %zu has \"%s\"", r->enhanced, i + 1, code);
+	}
 	if (e->multiline == 1 && r->nlines < 2)
 		return judge_miss(x, r, "a multi-line reply");
 	if (e->multiline == 0 && r->nlines != 1)

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "exec.h"
 #include "pop3.h"
@@ -72,7 +73,11 @@ probe_union(char ***caps, size_t *ncaps, char *const *more, size_t nmore)
 
 	for (i = 0; i < nmore; i++) {
 		char **p;
-		if (caps_have(*caps, *ncaps, more[i], strlen(more[i])))
+		size_t k;
+
+		for (k = 0; k < *ncaps && strcasecmp((*caps)[k], more[i]) != 0; k++)
+			;
+		if (k < *ncaps)
 			continue;
 		p = realloc(*caps, (*ncaps + 1) * sizeof(**caps));
 		if (p == NULL)

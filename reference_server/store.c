@@ -33,6 +33,22 @@ store_set_error(struct store *st, const char *fmt, ...)
 	va_end(ap);
 }
 
+int
+store_path(char *out, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 store_error(const struct store *st)
 {
@@ -112,8 +128,8 @@ store_write_atomic(struct store *st, const char *dir, const char *name,
 	char tmp[STORE_PATH_MAX], dst[STORE_PATH_MAX];
 	int fd;
 
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	store_path(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	store_path(dst, sizeof(dst), "%s/%s", dir, name);
 	fd = openat(st->dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		store_set_error(st, "create %s: %s", tmp, strerror(errno));
@@ -140,7 +156,7 @@ store_lock(struct store *st, const char *dir, int op)
 	char path[STORE_PATH_MAX];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, STORE_LOCK_FILE);
+	store_path(path, sizeof(path), "%s/%s", dir, STORE_LOCK_FILE);
 	fd = openat(st->dfd, path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		store_set_error(st, "open %s: %s", path, strerror(errno));
@@ -268,7 +284,7 @@ store_state_read(struct store *st, const char *dir, struct store_state *s)
 	ssize_t len;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, STORE_STATE_FILE);
+	store_path(path, sizeof(path), "%s/%s", dir, STORE_STATE_FILE);
 	fd = openat(st->dfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1) {
 		store_set_error(st, "open %s: %s", path, strerror(errno));
@@ -339,10 +355,10 @@ store_mailbox_ensure(struct store *st, const char *dir)
 	struct stat sb;
 	int lk, rc = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, STORE_STATE_FILE);
+	store_path(path, sizeof(path), "%s/%s", dir, STORE_STATE_FILE);
 	if (fstatat(st->dfd, path, &sb, 0) == 0)
 		return 0;
-	snprintf(msgdir, sizeof(msgdir), "%s/%s", dir, STORE_MSG_DIR);
+	store_path(msgdir, sizeof(msgdir), "%s/%s", dir, STORE_MSG_DIR);
 	if (store_mkdirs(st, msgdir) != 0)
 		return -1;
 	lk = store_lock(st, dir, LOCK_EX);

@@ -191,7 +191,7 @@ store_flags_read(struct store *st, const char *dir, struct store_flag_list *fl)
 
 	fl->v = NULL;
 	fl->n = 0;
-	snprintf(path, sizeof(path), "%s/%s", dir, STORE_FLAGS_FILE);
+	store_path(path, sizeof(path), "%s/%s", dir, STORE_FLAGS_FILE);
 	fd = openat(st->dfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
 		return errno == ENOENT ? 0 : -1;

@@ -53,7 +53,7 @@ store_mailbox_create(struct store *st, const char *user, const char *name)
 
 	if (store_mailbox_dir(st, user, name, dir, sizeof(dir)) != 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/%s", dir, STORE_STATE_FILE);
+	store_path(path, sizeof(path), "%s/%s", dir, STORE_STATE_FILE);
 	if (fstatat(st->dfd, path, &sb, 0) == 0) {
 		store_set_error(st, "mailbox exists");
 		return -1;
@@ -70,7 +70,7 @@ store_remove_tree(struct store *st, const char *dir)
 	DIR *d;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, STORE_MSG_DIR);
+	store_path(path, sizeof(path), "%s/%s", dir, STORE_MSG_DIR);
 	fd = openat(st->dfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd != -1 && (d = fdopendir(fd)) != NULL) {
 		while ((de = readdir(d)) != NULL)
@@ -80,11 +80,11 @@ store_remove_tree(struct store *st, const char *dir)
 	} else if (fd != -1)
 		close(fd);
 	unlinkat(st->dfd, path, AT_REMOVEDIR);
-	snprintf(path, sizeof(path), "%s/%s", dir, STORE_FLAGS_FILE);
+	store_path(path, sizeof(path), "%s/%s", dir, STORE_FLAGS_FILE);
 	unlinkat(st->dfd, path, 0);
-	snprintf(path, sizeof(path), "%s/%s", dir, STORE_STATE_FILE);
+	store_path(path, sizeof(path), "%s/%s", dir, STORE_STATE_FILE);
 	unlinkat(st->dfd, path, 0);
-	snprintf(path, sizeof(path), "%s/%s", dir, STORE_LOCK_FILE);
+	store_path(path, sizeof(path), "%s/%s", dir, STORE_LOCK_FILE);
 	unlinkat(st->dfd, path, 0);
 	if (unlinkat(st->dfd, dir, AT_REMOVEDIR) == -1) {
 		store_set_error(st, "rmdir %s: %s", dir, strerror(errno));

@@ -47,7 +47,7 @@ store_mailbox_open(struct store *st, const char *user, const char *name,
 	name = store_canonical_name(name);
 	if (store_mailbox_dir(st, user, name, dir, sizeof(dir)) != 0)
 		return NULL;
-	snprintf(path, sizeof(path), "%s/%s", dir, STORE_STATE_FILE);
+	store_path(path, sizeof(path), "%s/%s", dir, STORE_STATE_FILE);
 	if ((create || strcmp(name, STORE_INBOX) == 0) &&
 	    store_mailbox_ensure(st, dir) != 0)
 		return NULL;
@@ -177,7 +177,7 @@ store_scan_msgs(struct store_mailbox *mb)
 	free(mb->msgs);
 	mb->msgs = NULL;
 	mb->nmsgs = 0;
-	snprintf(path, sizeof(path), "%s/%s", mb->dir, STORE_MSG_DIR);
+	store_path(path, sizeof(path), "%s/%s", mb->dir, STORE_MSG_DIR);
 	fd = openat(mb->st->dfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
 		store_set_error(mb->st, "open %s: %s", path, strerror(errno));
@@ -290,7 +290,7 @@ store_mailbox_open_msg(struct store_mailbox *mb, uint32_t uid)
 	char path[STORE_PATH_MAX];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s/%u", mb->dir, STORE_MSG_DIR,
+	store_path(path, sizeof(path), "%s/%s/%u", mb->dir, STORE_MSG_DIR,
 	    (unsigned)uid);
 	fd = openat(mb->st->dfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
@@ -317,7 +317,7 @@ store_mailbox_set_flags(struct store_mailbox *mb, uint32_t uid,
 	if (rc == 0) {
 		if (keywords == NULL) {
 			e = store_flags_get(&fl, uid);
-			snprintf(kw, sizeof(kw), "%s", e != NULL ? e->keywords : "");
+			store_path(kw, sizeof(kw), "%s", e != NULL ? e->keywords : "");
 			keywords = kw;
 		}
 		rc = store_flags_put(&fl, uid, flags, keywords);
@@ -361,7 +361,7 @@ store_mailbox_expunge(struct store_mailbox *mb, const uint32_t *uids, size_t n)
 		return -1;
 	rc = store_flags_read(mb->st, mb->dir, &fl);
 	for (i = 0; rc == 0 && i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s/%u", mb->dir, STORE_MSG_DIR,
+		store_path(path, sizeof(path), "%s/%s/%u", mb->dir, STORE_MSG_DIR,
 		    (unsigned)uids[i]);
 		if (unlinkat(mb->st->dfd, path, 0) == -1 && errno != ENOENT) {
 			store_set_error(mb->st, "unlink %s: %s", path, strerror(errno));
@@ -374,7 +374,7 @@ store_mailbox_expunge(struct store_mailbox *mb, const uint32_t *uids, size_t n)
 	if (rc == 0)
 		rc = store_flags_write(mb->st, mb->dir, &fl);
 	store_flags_release(&fl);
-	snprintf(path, sizeof(path), "%s/%s", mb->dir, STORE_MSG_DIR);
+	store_path(path, sizeof(path), "%s/%s", mb->dir, STORE_MSG_DIR);
 	if (rc == 0)
 		rc = store_fsync_dir(mb->st, path);
 	store_unlock(lk);

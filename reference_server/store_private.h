@@ -40,6 +40,10 @@ struct store_flag_list {
 	size_t n;
 };
 
+/* snprintf for paths: on truncation out becomes "" (which no call
+ * accepts) and -1 is returned. */
+int store_path(char *out, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void store_set_error(struct store *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* "user/ENCODED" for a mailbox; -1 when the name cannot be stored. */

@@ -142,8 +142,8 @@ store_spool_link(struct store_spool *sp, const char *dir, unsigned flags,
 	*uid_r = s.uidnext++;
 	if (store_state_write(st, dir, &s) != 0)
 		goto out;
-	snprintf(msgdir, sizeof(msgdir), "%s/%s", dir, STORE_MSG_DIR);
-	snprintf(path, sizeof(path), "%s/%u", msgdir, (unsigned)*uid_r);
+	store_path(msgdir, sizeof(msgdir), "%s/%s", dir, STORE_MSG_DIR);
+	store_path(path, sizeof(path), "%s/%u", msgdir, (unsigned)*uid_r);
 	if (linkat(st->dfd, sp->path, st->dfd, path, 0) == -1) {
 		store_set_error(st, "link %s: %s", path, strerror(errno));
 		goto out;
@@ -199,7 +199,7 @@ store_spool_append(struct store_spool *sp, const char *user,
 		return -1;
 	if (store_mailbox_dir(sp->st, user, mailbox, dir, sizeof(dir)) != 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/%s", dir, STORE_STATE_FILE);
+	store_path(path, sizeof(path), "%s/%s", dir, STORE_STATE_FILE);
 	if (fstatat(sp->st->dfd, path, &sb, 0) != 0) {
 		store_set_error(sp->st, "no such mailbox");
 		return -1;

@@ -135,6 +135,21 @@ def wait_port(port, timeout=10.0, proc=None):
     return False
 
 
+VERDICT_LINE = re.compile(r"^(%s)\s+[a-z0-9][a-z0-9._-]* \(\d+ ms\)$" % "|".join(VERDICTS))
+SUMMARY_LINE = re.compile(r"^\d+ passed, \d+ failed, \d+ skipped")
+
+
+def check_output_shape(out):
+    """Non-terminal output: verdict lines, indented detail lines, and the
+    summary as the last line. Returns the summary line."""
+    lines = [l for l in out.splitlines() if l.strip()]
+    assert lines, "no output"
+    assert SUMMARY_LINE.match(lines[-1]), f"last line is not the summary: {lines[-1]!r}"
+    bad = [l for l in lines[:-1] if not VERDICT_LINE.match(l) and not l[0].isspace()]
+    assert not bad, f"lines neither verdict lines nor indented details: {bad[:5]}\n{out[-3000:]}"
+    return lines[-1]
+
+
 def line_of(path, needle, nth=1):
     """1-based number of the nth line of path containing needle."""
     seen = 0
@@ -253,28 +268,61 @@ def tls_cert(tmp_path_factory):
     return str(cert), str(key)
 
 
-@pytest.fixture
-def aiosmtpd_server(tmp_path):
-    """Debian's aiosmtpd on 127.0.0.1:<free port>; yields its smtp:// URL."""
-    port = free_port()
-    log = open(tmp_path / "aiosmtpd.log", "wb")
+def start_server(argv, port, logpath, what):
+    """Start argv (which listens on 127.0.0.1:port); wait until it accepts."""
+    log = open(logpath, "wb")
     proc = subprocess.Popen(
-        [SYSTEM_PYTHON, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"],
+        [str(a) for a in argv], cwd=ROOT,
         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    log.close()
+    if not wait_port(port, timeout=15, proc=proc):
+        stop_server(proc)
+        pytest.fail(f"{what} did not accept connections on port {port}: "
+                    f"{Path(logpath).read_text(errors='replace')[-2000:]}", pytrace=False)
+    return proc
+
+
+def stop_server(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+@pytest.fixture
+def aiosmtpd_server(tmp_path):
+    """Debian's aiosmtpd (stock CLI) on 127.0.0.1:<free port>; yields its smtp:// URL."""
+    port = free_port()
+    proc = start_server([SYSTEM_PYTHON, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"],
+                        port, tmp_path / "aiosmtpd.log", "aiosmtpd")
     try:
-        if not wait_port(port, timeout=15, proc=proc):
-            pytest.fail(f"aiosmtpd did not accept connections on port {port}: "
-                        f"{(tmp_path / 'aiosmtpd.log').read_text(errors='replace')[-2000:]}",
-                        pytrace=False)
         yield f"smtp://127.0.0.1:{port}"
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-        log.close()
+        stop_server(proc)
+
+
+AIOSMTPD_START = ROOT / "targets" / "aiosmtpd.start.py"
+AIOSMTPD_USERS = ("test:secret", "test2:secret2")
+
+
+@pytest.fixture
+def aiosmtpd_full(tmp_path, tls_cert):
+    """aiosmtpd as targets/aiosmtpd.start.py runs it (STARTTLS, SMTPUTF8, AUTH
+    for AIOSMTPD_USERS); yields its smtp:// URL."""
+    if not AIOSMTPD_START.exists():
+        pytest.skip(f"{AIOSMTPD_START.relative_to(ROOT)} does not exist")
+    port = free_port()
+    argv = [SYSTEM_PYTHON, AIOSMTPD_START, "--listen", f"127.0.0.1:{port}",
+            "--tlscert", tls_cert[0], "--tlskey", tls_cert[1]]
+    for u in AIOSMTPD_USERS:
+        argv += ["--user", u]
+    proc = start_server(argv, port, tmp_path / "aiosmtpd-full.log", "aiosmtpd.start.py")
+    try:
+        yield f"smtp://127.0.0.1:{port}"
+    finally:
+        stop_server(proc)

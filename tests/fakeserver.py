@@ -63,6 +63,7 @@ class Connection:
         self.sock = sock
         self.index = index
         self.received = bytearray()   # every byte the client sent (plain + TLS)
+        self.chunks = []              # the first 1000 recv() results, as read
         self.lines = []               # complete lines read by the script
         self.messages = []            # DATA bodies (still dot-stuffed, as sent)
         self.plaintext_after_starttls = b""
@@ -99,6 +100,8 @@ class Connection:
                 self.closed_by_peer = True
                 raise _Closed("eof")
             self.received += data
+            if len(self.chunks) < 1000:
+                self.chunks.append(bytes(data))
             self.buf += data
             return True
 

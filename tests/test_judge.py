@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import by_id, line_of, run_json
+from conftest import ScenarioWriter, by_id, line_of, run_json
 from fakeserver import SMTP_GREETING, smtp_ok
 
 GREET_EHLO = """
@@ -98,12 +98,12 @@ MALFORMED = {
     "mixed-continuation": (
         [("send", SMTP_GREETING), ("expect", b"EHLO"), ("send", b"250-a\r\n251 b\r\n"), ("sleep", 3)],
         GREET_EHLO,
-        [r"malformed reply"],
+        [r"malformed", r"reply", r"code"],
     ),
     "bare-lf": (
         [("send", b"220 hi\n"), ("sleep", 3)],
         "- expect: {code: 220}\n",
-        [r"malformed reply", r"bare lf"],
+        [r"malformed", r"reply", r"bare lf"],
     ),
 }
 
@@ -394,3 +394,106 @@ def test_printed_failure(tmp, tmp_path, fake_smtp):
         f"no 'at FILE:{step_line}' in:\n{text}"
     assert "250" in text and "550" in text, text
     assert "EHLO mailspec.example" in text, f"-v must print the transcript:\n{text}"
+
+
+# ------------------------------------------------------------ sending, variables, closing
+def test_send_raw_pipeline_and_captures(tmp, tmp_path, fake_smtp):
+    srv = fake_smtp(smtp_ok(ehlo=["SIZE 12345", "PIPELINING"]))
+    p = tmp.scenario("judge.send.raw", r"""
+- expect: {code: 220}
+- send: "EHLO ${ehlo}"
+- expect: {code: 250, capture: {size: 'SIZE (\d+)'}}
+- send_raw: ["NOOP", {hex: "20"}, {repeat: "x", count: 5}, {base64: "DQo="}]
+- expect: {code: 250}
+- send_raw: "RSET\r\n"
+- expect: {code: 250}
+- pipeline: ["MAIL FROM:<> SIZE=${size}", "NOOP ${cap.SIZE}", "NOOP ${base64:a}"]
+- expect: {code: 250}
+- expect: {code: 250}
+- expect: {code: 250}
+- send: "QUIT"
+- expect: {code: 221}
+""")
+    rc, out, err, data = judge(tmp_path, srv.url, p, extra=("--timeout", "3"))
+    assert_verdict(record(data, "judge.send.raw"), "pass")
+    got = srv.received()
+    assert b"\r\nNOOP xxxxx\r\nRSET\r\n" in got, got
+    pipelined = b"MAIL FROM:<> SIZE=12345\r\nNOOP 12345\r\nNOOP YQ==\r\n"
+    assert pipelined in got, got
+    # RFC 2920: the group goes out in one write (one segment on loopback)
+    assert any(pipelined in c for conn in srv.connections for c in conn.chunks), \
+        [c for conn in srv.connections for c in conn.chunks]
+
+
+def test_enhanced_codes(tmp, tmp_path, fake_smtp):
+    srv = fake_smtp([("send", SMTP_GREETING), ("expect", b"RCPT"),
+                     ("send", b"550 5.1.1 no such user\r\n"), ("serve_smtp",)])
+    cases = {"exact": ('"5.1.1"', "pass"), "wild": ('"5.x.x"', "pass"),
+             "class": ('"4.x.x"', "fail"), "detail": ('"5.1.2"', "fail")}
+    for name, (enh, _) in cases.items():
+        tmp.scenario(f"judge.enhanced.{name}", f"""
+- expect: {{code: 220}}
+- send: "RCPT TO:<nobody@example.invalid>"
+- expect: {{code: "5xx", enhanced: {enh}}}
+""" + QUIT)
+    rc, out, err, data = judge(tmp_path, srv.url, tmp.dir, extra=("--timeout", "3"))
+    got = {sid: r["verdict"] for sid, r in by_id(data).items()}
+    assert got == {f"judge.enhanced.{n}": v for n, (_, v) in cases.items()}, out
+
+
+def test_closing_and_silence(tmp, tmp_path, fake_smtp):
+    """`closed`, expect_closed and expect_silence, each both ways."""
+    srv = fake_smtp([("send", SMTP_GREETING), ("expect", b"QUIT"),
+                     ("send", b"221 bye\r\n"), ("sleep", 3)])  # never closes
+    tmp.scenario("judge.close.not-closed", """
+- expect: {code: 220}
+- send: "QUIT"
+- expect: {code: 221, closed: true}
+""")
+    tmp.scenario("judge.close.silence-ok", """
+- expect: {code: 220}
+- expect_silence: 0.3
+""")
+    tmp.scenario("judge.close.expect-closed-not", """
+- expect: {code: 220}
+- send: "QUIT"
+- expect: {code: 221}
+- expect_closed: true
+""")
+    srv2 = fake_smtp(smtp_ok())
+    d2 = tmp.dir / "closing"
+    w2 = ScenarioWriter(d2)
+    w2.scenario("judge.close.closed-ok", """
+- expect: {code: 220}
+- send: "QUIT"
+- expect: {code: 221, closed: true}
+""")
+    w2.scenario("judge.close.silence-broken", """
+- expect_silence: 0.5
+""")
+    t0 = time.monotonic()
+    rc, out, err, data = judge(tmp_path, srv.url, *sorted(tmp.dir.glob("*.yaml")),
+                               extra=("--timeout", "2", "-j", "3"))
+    got = {sid: r["verdict"] for sid, r in by_id(data).items()}
+    assert got == {"judge.close.not-closed": "fail", "judge.close.silence-ok": "pass",
+                   "judge.close.expect-closed-not": "fail"}, out
+    rc, out, err, data = judge(tmp_path, srv2.url, d2, extra=("--timeout", "2"), name="r2.json")
+    got = {sid: r["verdict"] for sid, r in by_id(data).items()}
+    assert got == {"judge.close.closed-ok": "pass", "judge.close.silence-broken": "fail"}, out
+    assert time.monotonic() - t0 < 10
+
+
+def test_undefined_variable_is_error(tmp, tmp_path, fake_smtp):
+    srv = fake_smtp(smtp_ok())
+    p = tmp.scenario("judge.var.undefined", """
+- expect: {code: 220}
+- send: "EHLO ${no_such_variable}"
+- expect: {code: 250}
+""")
+    rc, out, err, data = judge(tmp_path, srv.url, p, extra=("--timeout", "2"))
+    rec = record(data, "judge.var.undefined")
+    assert_verdict(rec, "error")
+    assert "no_such_variable" in (rec["message"] or ""), rec["message"]
+    assert rec["line"] == line_of(p, "no_such_variable")
+    assert rc != 0
+    assert b"no_such_variable" not in srv.received()

@@ -38,9 +38,15 @@ def test_unit(name):
     if not BUILT:
         pytest.skip(f"no C unit tests built in {UNIT_DIR} (make BUILD=... unit-tests)")
     exe = UNIT_DIR / name
-    assert name in BUILT, f"{name} is declared in the Makefile but {exe} was not built"
+    if name not in BUILT:
+        msg = f"{name} is declared in the Makefile but {exe} was not built"
+        if os.environ.get("MAILSPEC_BUILD"):
+            pytest.fail(msg)  # make test builds every unit test
+        pytest.skip(msg)
     rc, out, err = run_bounded([exe], timeout=60)
-    m = re.search(rf"^unit: {re.escape(name)}: (\d+) checks, (\d+) failed$", out, re.M)
+    short = name[len("test_"):]
+    m = re.search(rf"^unit: (?:{re.escape(name)}|{re.escape(short)}): (\d+) checks, (\d+) failed$",
+                  out, re.M)
     assert m, f"no summary line 'unit: {name}: N checks, N failed' in stdout:\n{out}\n{err}"
     checks, failed = int(m.group(1)), int(m.group(2))
     assert failed == 0, f"{failed} checks failed:\n{err}"

@@ -1,0 +1,133 @@
+/* fuzz_smtp_reply.c: libFuzzer harness for engine/proto/smtp_reply.c
+ * (RFC 5321 §4.2 replies, RFC 3463 enhanced codes).
+ *
+ * Input: byte 0 picks the limits, bytes 1-3 a chunk pattern, the rest is
+ * the server's byte stream. The stream is parsed fed whole and fed in
+ * chunks; the replies and errors must be identical, and every reply must
+ * satisfy the grammar the parser promises.
+ */
+#include "fuzz_util.h"
+
+#include "buf.h"
+#include "smtp_reply.h"
+
+static const size_t max_lines_opts[] = { 0, 1, 2, 8 };
+static const size_t max_line_opts[] = { 0, 3, 16, 512 };
+
+/* Check a reply against the header's promises. */
+static void
+reply_check(const struct smtp_reply *r)
+{
+	size_t i, lo = 0, hi = 0;
+	char enh[16];
+
+	if (r->code < 200 || r->code > 559 || (r->code / 10) % 10 > 5)
+		fuzz_fail("reply code out of range");
+	if (r->nlines == 0 || r->lines == NULL)
+		fuzz_fail("reply without lines");
+	for (i = 0; i < r->nlines; i++) {
+		if (r->lines[i].text[r->lines[i].len] != '\0' ||
+		    memchr(r->lines[i].text, '\0', r->lines[i].len) != NULL ||
+		    memchr(r->lines[i].text, '\r', r->lines[i].len) != NULL ||
+		    memchr(r->lines[i].text, '\n', r->lines[i].len) != NULL)
+			fuzz_fail("bad line text");
+		/* "250" CRLF is 5 bytes, "250 " text CRLF is 6 + text: an
+		 * empty text may have come either way */
+		lo += r->lines[i].len > 0 ? r->lines[i].len + 6 : 5;
+		hi += r->lines[i].len + 6;
+	}
+	if (r->wire_len < lo || r->wire_len > hi)
+		fuzz_fail("wire_len");
+	if (smtp_enhanced_code_parse(r->lines[0].text, r->lines[0].len, enh,
+	    sizeof(enh)) != strlen(r->enhanced) || strcmp(enh, r->enhanced) != 0)
+		fuzz_fail("enhanced code");
+}
+
+static void
+reply_record(struct buf *out, const struct smtp_reply *r)
+{
+	size_t i;
+
+	reply_check(r);
+	buf_printf(out, "R%d|%s|%zu|%zu|%s|", r->code, r->enhanced, r->nlines,
+	    r->wire_len, r->enhanced_text);
+	for (i = 0; i < r->nlines; i++) {
+		buf_printf(out, "%zu:", r->lines[i].len);
+		buf_append(out, r->lines[i].text, r->lines[i].len);
+	}
+	buf_putc(out, '\n');
+}
+
+static void
+take_all(struct smtp_reply_parser *p, struct buf *out)
+{
+	struct smtp_reply r;
+	int rc;
+
+	while ((rc = smtp_reply_parser_next(p, &r)) != 0) {
+		if (rc < 0) {
+			enum smtp_reply_error e = smtp_reply_parser_error(p);
+
+			if (e == SMTP_REPLY_ERR_NONE || e == SMTP_REPLY_ERR_NOMEM)
+				fuzz_fail("bad error code");
+			buf_printf(out, "E%d\n", (int)e);
+		} else {
+			reply_record(out, &r);
+		}
+	}
+}
+
+/* Parse stream in chunks from the pattern (NULL: whole); record items. */
+static void
+run(const struct smtp_reply_limits *lim, const uint8_t *stream, size_t len,
+    const uint8_t *pattern, struct buf *out)
+{
+	struct smtp_reply_parser *p = smtp_reply_parser_new(lim);
+	size_t pos = 0, n = 0;
+
+	if (p == NULL)
+		abort();
+	while (pos < len) {
+		size_t k = pattern != NULL ? fuzz_chunk_size(pattern, n++, len - pos) : len - pos;
+		uint8_t *chunk = fuzz_dup(stream + pos, k);
+		size_t done = 0;
+		int idle = 0;
+
+		while (done < k) {
+			size_t m = smtp_reply_parser_feed(p, chunk + done, k - done);
+
+			done += m;
+			take_all(p, out);
+			if (m == 0 && ++idle > 1)
+				fuzz_fail("parser stuck with a full buffer");
+		}
+		free(chunk);
+		pos += k;
+	}
+	take_all(p, out);
+	buf_printf(out, "pending %zu\n", smtp_reply_parser_pending(p));
+	smtp_reply_parser_free(&p);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct smtp_reply_limits lim;
+	struct buf whole, chunked;
+
+	if (size < FUZZ_HEADER)
+		return 0;
+	lim.max_line = max_line_opts[data[0] & 3];
+	lim.max_lines = max_lines_opts[(data[0] >> 2) & 3];
+	buf_init(&whole, 1 << 24);
+	buf_init(&chunked, 1 << 24);
+	buf_puts(&whole, "");
+	buf_puts(&chunked, "");
+	run(&lim, data + FUZZ_HEADER, size - FUZZ_HEADER, NULL, &whole);
+	run(&lim, data + FUZZ_HEADER, size - FUZZ_HEADER, data + 1, &chunked);
+	if (whole.len != chunked.len || memcmp(whole.data, chunked.data, whole.len) != 0)
+		fuzz_fail("whole and chunked feeds differ");
+	buf_release(&whole);
+	buf_release(&chunked);
+	return 0;
+}

@@ -1,0 +1,174 @@
+# Shared helpers for the throwaway real-server targets (sourced by
+# targets/postfix/*.sh and targets/dovecot/*.sh; bash).
+#
+# Everything lives under one work directory given by the caller; servers
+# listen on loopback addresses and high ports only, and no system-wide
+# service, configuration file or mail spool is touched.
+
+MS_DOMAIN=mailspec.test
+MS_HOSTNAME=mx.mailspec.test
+# Two test users with known passwords (RFC 4616 PLAIN-safe ASCII).
+MS_USERS="alice:alice-secret-1 bob:bob-secret-2"
+# Postfix listens here; Dovecot on a second loopback address (see
+# targets/dovecot.md: Dovecot treats a client whose IP equals the server's
+# local IP as "secured" and would then allow plaintext AUTH, which would
+# make the STARTTLS/STLS scenarios meaningless).
+MS_SMTP_ADDR=${MAILSPEC_SMTP_ADDR:-127.0.0.1}
+MS_DOVECOT_ADDR=${MAILSPEC_DOVECOT_ADDR:-127.0.0.2}
+MS_MAIL_USER=${MAILSPEC_MAIL_USER:-vmail}
+MS_WAIT=${MAILSPEC_START_TIMEOUT:-10}
+
+ms_log() { printf '%s: %s\n' "${MS_PROG:-mailspec-target}" "$*" >&2; }
+ms_die() { ms_log "error: $*"; exit 1; }
+
+ms_need_root() {
+	[ "$(id -u)" = 0 ] || ms_die "must run as root (the Postfix and Dovecot masters start as root and drop privileges)"
+}
+
+# ms_check_addr ADDR: loopback only.
+ms_check_addr() {
+	case "$1" in
+	127.*|::1) ;;
+	*) ms_die "refusing to listen on $1: loopback addresses only (127.0.0.0/8, ::1)";;
+	esac
+}
+
+# ms_check_port NAME PORT: a high port number.
+ms_check_port() {
+	case "$2" in
+	''|*[!0-9]*) ms_die "$1 port '$2' is not a number";;
+	esac
+	[ "$2" -ge 1024 ] && [ "$2" -le 65535 ] || ms_die "$1 port $2: use a high port (1024-65535)"
+}
+
+# ms_free_ports N: N distinct loopback TCP ports that were free a moment ago.
+ms_free_ports() {
+	/usr/bin/python3 - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+# ms_workdir DIR: create it (mode 0755: the unprivileged server processes
+# must reach their sockets and mail below it) and print its absolute path.
+ms_workdir() {
+	[ -n "$1" ] || ms_die "usage: $0 WORKDIR"
+	mkdir -p "$1" || ms_die "cannot create $1"
+	chmod 0755 "$1"
+	(cd "$1" && pwd -P)
+}
+
+# ms_reachable USER DIR: USER can traverse every folder down to DIR.
+ms_reachable() {
+	setpriv --reuid="$1" --regid="$(id -g "$1")" --clear-groups test -x "$2" 2>/dev/null ||
+		ms_die "$2 is not reachable by user $1: a parent folder is private (mode 0700?); use a work directory under e.g. /tmp"
+}
+
+# ms_mail_user: the uid owning the mailboxes (created as a system user if
+# missing, the usual Dovecot 'vmail' setup). Prints "uid gid".
+ms_mail_user() {
+	if ! id -u "$MS_MAIL_USER" >/dev/null 2>&1; then
+		useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin "$MS_MAIL_USER" >&2 ||
+			ms_die "cannot create the system user $MS_MAIL_USER"
+	fi
+	echo "$(id -u "$MS_MAIL_USER") $(id -g "$MS_MAIL_USER")"
+}
+
+# ms_tls WORK: a self-signed certificate for the loopback names, once per
+# work directory (WORK/tls/cert.pem is also the trust anchor of the profile).
+ms_tls() {
+	local d="$1/tls"
+	[ -s "$d/cert.pem" ] && [ -s "$d/key.pem" ] && return 0
+	mkdir -p "$d" && chmod 0755 "$d"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$d/key.pem" -out "$d/cert.pem" -days 7 -subj "/CN=$MS_HOSTNAME" \
+		-addext "subjectAltName=DNS:$MS_HOSTNAME,DNS:localhost,IP:127.0.0.1,IP:$MS_DOVECOT_ADDR,IP:::1" \
+		>/dev/null 2>&1 || ms_die "openssl could not make a certificate in $d"
+	chmod 0600 "$d/key.pem"
+	chmod 0644 "$d/cert.pem"
+}
+
+# ms_port_open HOST PORT: something accepts TCP connections there.
+ms_port_open() {
+	timeout 1 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null
+}
+
+# ms_wait_ports SECONDS HOST:PORT...: wait (bounded) until all accept.
+ms_wait_ports() {
+	local deadline=$((SECONDS + $1)) hp
+	shift
+	for hp in "$@"; do
+		until ms_port_open "${hp%:*}" "${hp##*:}"; do
+			[ "$SECONDS" -lt "$deadline" ] || return 1
+			sleep 0.1
+		done
+	done
+}
+
+# ms_pid_alive PID
+ms_pid_alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+
+# ms_session_pids SID: processes in session SID (a daemonized master calls
+# setsid(), so its session holds exactly the master and its children).
+ms_session_pids() {
+	ps -eo pid=,sid= | awk -v s="$1" '$2 == s && $1 != s { print $1 }'
+}
+
+# ms_stop_master NAME PIDFILE [graceful command...]: ask the master to stop,
+# wait (bounded), then SIGKILL it and every process left in its session.
+ms_stop_master() {
+	local name="$1" pidfile="$2" pid deadline kids
+	shift 2
+	pid=$(cat "$pidfile" 2>/dev/null | tr -dc 0-9)
+	if ! ms_pid_alive "$pid"; then
+		rm -f "$pidfile"
+		return 0
+	fi
+	if [ $# -gt 0 ]; then
+		timeout 10 "$@" >/dev/null 2>&1 || true
+	fi
+	ms_pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null
+	deadline=$((SECONDS + 5))
+	while ms_pid_alive "$pid" && [ "$SECONDS" -lt "$deadline" ]; do
+		sleep 0.1
+	done
+	kids=$(ms_session_pids "$pid")
+	if ms_pid_alive "$pid"; then
+		ms_log "$name master $pid did not stop in time: SIGKILL"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	# Children that outlived the master (same session id).
+	deadline=$((SECONDS + 3))
+	while kids=$(ms_session_pids "$pid") && [ -n "$kids" ] && [ "$SECONDS" -lt "$deadline" ]; do
+		sleep 0.1
+	done
+	if [ -n "$kids" ]; then
+		ms_log "$name: killing leftover processes $kids"
+		kill -KILL $kids 2>/dev/null
+	fi
+	rm -f "$pidfile"
+}
+
+# ms_known_ids FILE: the ids of a known-failing list, as a YAML flow list.
+ms_known_ids() {
+	local ids=""
+	if [ -f "$1" ]; then
+		ids=$(sed -e 's/#.*//' -e 's/^[[:space:]]*//' "$1" | awk 'NF { print $1 }' | paste -sd, - | sed 's/,/, /g')
+	fi
+	printf '[%s]' "$ids"
+}
+
+# ms_users_yaml: the test users as a YAML flow list.
+ms_users_yaml() {
+	local u out=""
+	for u in $MS_USERS; do
+		out="$out${out:+, }{name: ${u%%:*}, password: ${u#*:}}"
+	done
+	printf '[%s]' "$out"
+}

@@ -1,0 +1,351 @@
+"""Fixtures and helpers for the reference server's end-to-end tests.
+
+Start mailspec-server on ephemeral loopback ports with a temporary store,
+talk to it with a raw line client (RawSMTP), read its store directly
+(the on-disk format is in reference_server/README.md), and stop it with
+SIGTERM at the end of each test: the exit status must be 0 and its
+stderr free of AddressSanitizer/LeakSanitizer/UBSan reports (make test
+runs these against the ASan+UBSan build via MAILSPEC_BUILD).
+
+Test files import what they use explicitly:
+    from server_fixtures import server_factory, mail_server, RawSMTP, ...
+Standard library only; every wait is bounded.
+"""
+
+import json
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = Path(os.environ.get("MAILSPEC_BUILD") or "build")
+if not BUILD.is_absolute():
+    BUILD = ROOT / BUILD
+SERVER_BIN = BUILD / "bin" / "mailspec-server"
+
+DOMAIN = "example.test"
+USERS = {"alice": "secret", "bob": "hunter2", "carol": "pa:ss word"}
+
+SANITIZER_MARKERS = (
+    "ERROR: AddressSanitizer",
+    "ERROR: LeakSanitizer",
+    "LeakSanitizer",
+    "SUMMARY: UndefinedBehaviorSanitizer",
+    "runtime error:",
+)
+
+
+def sanitizer_report(text):
+    """The first sanitizer marker found in text, or None."""
+    for m in SANITIZER_MARKERS:
+        if m in text:
+            return m
+    return None
+
+
+class MailServer:
+    """One mailspec-server process and its store."""
+
+    def __init__(self, workdir, *, users=None, domains=(DOMAIN,), store=None,
+                 allow_plaintext_auth=False, listeners=None,
+                 args=()):
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.users = dict(USERS if users is None else users)
+        self.domains = tuple(domains)
+        self.store = Path(store) if store else self.workdir / "store"
+        self.allow_plaintext_auth = allow_plaintext_auth
+        self.listeners = dict(listeners or {"smtp": "127.0.0.1:0",
+                                             "submission": "127.0.0.1:0"})
+        self.args = list(args)
+        self.proc = None
+        self.endpoints = {}
+        self.stderr_path = None
+        self.runs = 0
+
+    # ---- process control ----
+    def argv(self):
+        users_file = self.workdir / "users.txt"
+        users_file.write_text("# test users\n" + "".join(
+            f"{n}:{p}\n" for n, p in self.users.items()))
+        ready = self.workdir / f"ready-{self.runs}.json"
+        argv = [str(SERVER_BIN), "--store", str(self.store),
+                "--users", str(users_file), "--ready-file", str(ready)]
+        for name, addr in self.listeners.items():
+            argv += [f"--{name}", addr]
+        for d in self.domains:
+            argv += ["--domain", d]
+        if self.allow_plaintext_auth:
+            argv.append("--allow-plaintext-auth")
+        return argv + self.args, ready
+
+    def start(self, timeout=20.0):
+        if not SERVER_BIN.exists():
+            pytest.fail(f"{SERVER_BIN} not built (make {SERVER_BIN.relative_to(ROOT)})")
+        argv, ready = self.argv()
+        self.runs += 1
+        self.stderr_path = self.workdir / f"server-{self.runs}.err"
+        env = dict(os.environ)
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+        with open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=err,
+                                         env=env, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if ready.exists():
+                self.endpoints = json.loads(ready.read_text())
+                return self
+            if self.proc.poll() is not None:
+                pytest.fail(f"mailspec-server exited {self.proc.returncode}:\n"
+                            f"{self.stderr()}", pytrace=False)
+            time.sleep(0.02)
+        self.kill()
+        pytest.fail("mailspec-server did not write its ready file", pytrace=False)
+
+    def stderr(self):
+        try:
+            return self.stderr_path.read_text(errors="replace")
+        except (OSError, AttributeError):
+            return ""
+
+    def stop(self, timeout=20.0):
+        """SIGTERM; returns the exit status; fails on a sanitizer report."""
+        if self.proc is None:
+            return None
+        proc, self.proc = self.proc, None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            pytest.fail(f"mailspec-server ignored SIGTERM:\n{self.stderr()}",
+                        pytrace=False)
+        marker = sanitizer_report(self.stderr())
+        if marker:
+            pytest.fail(f"sanitizer report ({marker}) from mailspec-server:\n"
+                        f"{self.stderr()[-8000:]}", pytrace=False)
+        return rc
+
+    def kill(self):
+        """SIGKILL (a crash): nothing gets a chance to finish."""
+        if self.proc is None:
+            return
+        proc, self.proc = self.proc, None
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def addr(self, name="smtp"):
+        text = self.endpoints[name]
+        host, port = text.rsplit(":", 1)
+        return host.strip("[]"), int(port)
+
+    def client(self, name="smtp", **kw):
+        return RawSMTP(self.addr(name), **kw)
+
+    # ---- the store, read directly (format: reference_server/README.md) ----
+    def mailbox_dir(self, user, mailbox="INBOX"):
+        return self.store / user / mailbox
+
+    def messages(self, user, mailbox="INBOX"):
+        """[(uid, bytes)] sorted by UID."""
+        d = self.mailbox_dir(user, mailbox) / "msg"
+        if not d.is_dir():
+            return []
+        out = [(int(p.name), p.read_bytes()) for p in d.iterdir() if p.name.isdigit()]
+        return sorted(out)
+
+    def state(self, user, mailbox="INBOX"):
+        """{'uidvalidity': int, 'uidnext': int}"""
+        text = (self.mailbox_dir(user, mailbox) / "state").read_text()
+        lines = text.splitlines()
+        assert lines[0] == "mailspec-mailbox 1", text
+        return {k: int(v) for k, v in (ln.split(" ", 1) for ln in lines[1:] if ln)}
+
+    def spool_files(self):
+        d = self.store / ".tmp"
+        return sorted(p.name for p in d.iterdir()) if d.is_dir() else []
+
+
+def strip_received(data):
+    """The message without the Received: field the server put first."""
+    assert data.startswith(b"Received: "), data[:80]
+    i = data.index(b"\r\n") + 2
+    while data[i:i + 1] in (b" ", b"\t"):
+        i = data.index(b"\r\n", i) + 2
+    return data[i:]
+
+
+def received_field(data):
+    return data[:len(data) - len(strip_received(data))]
+
+
+class RawSMTP:
+    """A line client that shows exactly what the server sends."""
+
+    def __init__(self, addr, timeout=10.0, source=None, tls_wrap=False):
+        self.addr = addr
+        family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        if source:
+            self.sock.bind((source, 0))
+        self.sock.connect(addr)
+        self.buf = b""
+        self.greeting = None
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise EOFError("server closed the connection")
+        self.buf += chunk
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            self._fill()
+        ln, self.buf = self.buf.split(b"\r\n", 1)
+        return ln.decode("utf-8", "replace")
+
+    def reply(self):
+        """(code, [text lines]) of one possibly multi-line reply."""
+        lines = []
+        while True:
+            ln = self.line()
+            assert re.match(r"^\d{3}[ -]", ln) or re.match(r"^\d{3}$", ln), ln
+            lines.append(ln[4:])
+            if len(ln) == 3 or ln[3] == " ":
+                return int(ln[:3]), lines
+
+    def cmd(self, line):
+        self.send(line + "\r\n")
+        return self.reply()
+
+    def greet(self, ehlo="client.example"):
+        self.greeting = self.reply()
+        assert self.greeting[0] == 220, self.greeting
+        code, lines = self.cmd(f"EHLO {ehlo}")
+        assert code == 250, lines
+        return lines
+
+    def starttls(self):
+        code, lines = self.cmd("STARTTLS")
+        assert code == 220, lines
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        assert self.buf == b"", self.buf
+        self.sock = ctx.wrap_socket(self.sock)
+
+    def expect_closed(self, timeout=10.0):
+        """True when the server closes the connection within timeout."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                if not self.sock.recv(65536):
+                    return True
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        except socket.timeout:
+            return False
+
+    def send_message(self, sender, rcpts, body, ehlo=True):
+        """A whole transaction; returns the final reply."""
+        if ehlo:
+            self.greet()
+        assert self.cmd(f"MAIL FROM:<{sender}>")[0] == 250
+        for r in rcpts:
+            code, lines = self.cmd(f"RCPT TO:<{r}>")
+            assert code == 250, (r, code, lines)
+        assert self.cmd("DATA")[0] == 354
+        self.send(dot_stuff(body) + b".\r\n")
+        return self.reply()
+
+
+def dot_stuff(body):
+    """RFC 5321 §4.5.2 transparency; body must end in CRLF."""
+    assert body.endswith(b"\r\n")
+    out = []
+    for ln in body.split(b"\r\n")[:-1]:
+        out.append(b"." + ln if ln.startswith(b".") else ln)
+    return b"\r\n".join(out) + b"\r\n"
+
+
+def enhanced(text):
+    """The RFC 3463 status code at the start of a reply text, or None."""
+    m = re.match(r"^([245]\.\d{1,3}\.\d{1,3}) ", text)
+    return m.group(1) if m else None
+
+
+def served_quickly(server, name="smtp"):
+    """Another client gets a full NOOP round trip promptly (the server is
+    not blocked by whatever a hostile client is doing)."""
+    start = time.monotonic()
+    with server.client(name, timeout=5.0) as c:
+        c.greet()
+        assert c.cmd("NOOP")[0] == 250
+        assert c.cmd("QUIT")[0] == 221
+    return time.monotonic() - start
+
+
+@pytest.fixture
+def server_factory(tmp_path):
+    """make(**MailServer kwargs) -> a started MailServer; all are stopped
+    (SIGTERM, exit 0, no sanitizer report) when the test ends."""
+    made = []
+
+    def make(start=True, **kw):
+        name = kw.pop("name", f"srv{len(made)}")
+        srv = MailServer(tmp_path / name, **kw)
+        made.append(srv)
+        return srv.start() if start else srv
+
+    yield make
+    failures = []
+    for srv in made:
+        rc = srv.stop()
+        if rc not in (None, 0):
+            failures.append(f"exit status {rc}:\n{srv.stderr()[-4000:]}")
+    if failures:
+        pytest.fail("mailspec-server did not stop cleanly: " + "\n".join(failures),
+                    pytrace=False)
+
+
+@pytest.fixture
+def mail_server(server_factory):
+    """A server with the default users, TLS from a fresh self-signed
+    certificate, and plaintext AUTH refused."""
+    return server_factory()

@@ -1,0 +1,447 @@
+/* test_pop3.c: unit tests for engine/proto/pop3.c (RFC 1939 §3-§10,
+ * RFC 2449 §3-§5 and §8, RFC 2595 §4, RFC 5034 §4-§5). Every response
+ * input is fed whole, one byte at a time and in other chunk sizes, each
+ * chunk an exact-size heap copy, and must give the same responses; every
+ * command line is parsed from an exact-size heap copy into a buffer of
+ * exactly the documented minimum size. */
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "pop3.h"
+#include "unit.h"
+
+#define S(lit) lit, sizeof(lit) - 1
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const size_t chunk_sizes[] = { SIZE_MAX, 1, 2, 3, 5, 7, 64 };
+
+/* ---- responses ------------------------------------------------------ */
+
+struct resp_case {
+	const char *name;
+	size_t max_line, max_body;	/* 0: defaults */
+	const char *expect;	/* per response: 'b' a body follows +OK, else none */
+	const char *in;
+	size_t len;
+	/* per response "<OK|ERR|CONT>|<code or ->|<text>|<- or b<lines>:<body>>|w<wire>;",
+	 * then at most one "E:<name>;" (POP3_RESP_ERR_<name>) */
+	const char *items;
+};
+
+static const struct resp_case resp_cases[] = {
+	/* RFC 1939 §10: the example session */
+	{ "1939 §10 session", 0, 0, "nnnbbnbnn",
+	  S("+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n"
+	    "+OK mrose's maildrop has 2 messages (320 octets)\r\n"
+	    "+OK 2 320\r\n"
+	    "+OK 2 messages (320 octets)\r\n1 120\r\n2 200\r\n.\r\n"
+	    "+OK 120 octets\r\nSubject: one\r\n\r\n..signature\r\n.\r\n"
+	    "+OK message 1 deleted\r\n"
+	    "+OK 200 octets\r\nSubject: two\r\n\r\nbody\r\n.\r\n"
+	    "+OK message 2 deleted\r\n"
+	    "+OK dewey POP3 server signing off (maildrop empty)\r\n"),
+	  "OK|-|POP3 server ready <1896.697170952@dbc.mtview.ca.us>|-|w57;"
+	  "OK|-|mrose's maildrop has 2 messages (320 octets)|-|w50;"
+	  "OK|-|2 320|-|w11;"
+	  "OK|-|2 messages (320 octets)|b2:1 120\\r\\n2 200\\r\\n|w46;"
+	  "OK|-|120 octets|b3:Subject: one\\r\\n\\r\\n.signature\\r\\n|w48;"
+	  "OK|-|message 1 deleted|-|w23;"
+	  "OK|-|200 octets|b3:Subject: two\\r\\n\\r\\nbody\\r\\n|w41;"
+	  "OK|-|message 2 deleted|-|w23;"
+	  "OK|-|dewey POP3 server signing off (maildrop empty)|-|w52;" },
+	/* RFC 1939 §5-§7 examples */
+	{ "1939 STAT", 0, 0, "n", S("+OK 2 320\r\n"), "OK|-|2 320|-|w11;" },
+	{ "1939 LIST 2", 0, 0, "n", S("+OK 2 200\r\n"), "OK|-|2 200|-|w11;" },
+	{ "1939 LIST 3", 0, 0, "n",
+	  S("-ERR no such message, only 2 messages in maildrop\r\n"),
+	  "ERR|-|no such message, only 2 messages in maildrop|-|w51;" },
+	{ "1939 TOP 1 10", 0, 0, "b", S("+OK\r\nFrom: a@b\r\n\r\nline 1\r\n.\r\n"),
+	  "OK|-||b3:From: a@b\\r\\n\\r\\nline 1\\r\\n|w29;" },
+	{ "1939 TOP 100 3: -ERR has no body", 0, 0, "b", S("-ERR no such message\r\n"),
+	  "ERR|-|no such message|-|w22;" },
+	{ "1939 UIDL", 0, 0, "b",
+	  S("+OK\r\n1 whqtswO00WBw418f9t5JxYwZ\r\n2 QhdPYR:00WBw1Ph7x7\r\n.\r\n"),
+	  "OK|-||b2:1 whqtswO00WBw418f9t5JxYwZ\\r\\n2 QhdPYR:00WBw1Ph7x7\\r\\n|w58;" },
+	{ "1939 UIDL 2", 0, 0, "n", S("+OK 2 QhdPYR:00WBw1Ph7x7\r\n"),
+	  "OK|-|2 QhdPYR:00WBw1Ph7x7|-|w26;" },
+	{ "1939 USER", 0, 0, "n", S("-ERR sorry, no mailbox for frated here\r\n"),
+	  "ERR|-|sorry, no mailbox for frated here|-|w40;" },
+	{ "1939 NOOP", 0, 0, "n", S("+OK\r\n"), "OK|-||-|w5;" },
+	{ "1939 PASS", 0, 0, "n", S("+OK maildrop locked and ready\r\n"),
+	  "OK|-|maildrop locked and ready|-|w31;" },
+	/* RFC 2449 §5 and §6: CAPA */
+	{ "2449 CAPA §6", 0, 0, "b",
+	  S("+OK Capability list follows\r\nTOP\r\nUSER\r\nSASL CRAM-MD5 KERBEROS_V4\r\n"
+	    "RESP-CODES\r\nLOGIN-DELAY 900\r\nPIPELINING\r\nEXPIRE 60\r\nUIDL\r\n"
+	    "IMPLEMENTATION Shlemazle-Plotz-v302\r\n.\r\n"),
+	  "OK|-|Capability list follows|b9:TOP\\r\\nUSER\\r\\nSASL CRAM-MD5 KERBEROS_V4\\r\\n"
+	  "RESP-CODES\\r\\nLOGIN-DELAY 900\\r\\nPIPELINING\\r\\nEXPIRE 60\\r\\nUIDL\\r\\n"
+	  "IMPLEMENTATION Shlemazle-Plotz-v302\\r\\n|w165;" },
+	{ "2449 CAPA §5", 0, 0, "b",
+	  S("+OK List of capabilities follows\r\nSASL PLAIN DIGEST-MD5 GSSAPI ANONYMOUS\r\n"
+	    "STLS\r\nIMPLEMENTATION BlurdyBlurp POP3 server\r\n.\r\n"),
+	  "OK|-|List of capabilities follows|b3:SASL PLAIN DIGEST-MD5 GSSAPI ANONYMOUS\\r\\n"
+	  "STLS\\r\\nIMPLEMENTATION BlurdyBlurp POP3 server\\r\\n|w123;" },
+	/* RFC 2449 §8: response codes */
+	{ "2449 §8 IN-USE", 0, 0, "n",
+	  S("-ERR [IN-USE] Do you have another POP session running?\r\n"),
+	  "ERR|IN-USE|[IN-USE] Do you have another POP session running?|-|w56;" },
+	{ "SYS/TEMP", 0, 0, "n", S("-ERR [SYS/TEMP] try later\r\n"),
+	  "ERR|SYS/TEMP|[SYS/TEMP] try later|-|w27;" },
+	{ "AUTH (RFC 3206)", 0, 0, "n", S("-ERR [AUTH] bad credentials\r\n"),
+	  "ERR|AUTH|[AUTH] bad credentials|-|w29;" },
+	{ "LOGIN-DELAY", 0, 0, "n", S("-ERR [LOGIN-DELAY] wait 900 seconds\r\n"),
+	  "ERR|LOGIN-DELAY|[LOGIN-DELAY] wait 900 seconds|-|w37;" },
+	{ "code on +OK, three levels", 0, 0, "n", S("+OK [X-ONE/two/3] fine\r\n"),
+	  "OK|X-ONE/two/3|[X-ONE/two/3] fine|-|w24;" },
+	{ "code alone", 0, 0, "n", S("-ERR [SYS/PERM]\r\n"),
+	  "ERR|SYS/PERM|[SYS/PERM]|-|w17;" },
+	{ "code with text glued on", 0, 0, "n", S("-ERR [IN-USE]x\r\n"),
+	  "ERR|IN-USE|[IN-USE]x|-|w16;" },
+	{ "code with '[' (an rchar)", 0, 0, "n", S("-ERR [a[b] x\r\n"),
+	  "ERR|a[b|[a[b] x|-|w14;" },
+	{ "code on a body response", 0, 0, "b", S("+OK [X] list\r\na\r\n.\r\n"),
+	  "OK|X|[X] list|b1:a\\r\\n|w21;" },
+	{ "not a code: empty", 0, 0, "n", S("-ERR [] x\r\n"), "ERR|-|[] x|-|w11;" },
+	{ "not a code: empty level", 0, 0, "n", S("-ERR [SYS/] x\r\n"),
+	  "ERR|-|[SYS/] x|-|w15;" },
+	{ "not a code: leading slash", 0, 0, "n", S("-ERR [/SYS] x\r\n"),
+	  "ERR|-|[/SYS] x|-|w15;" },
+	{ "not a code: double slash", 0, 0, "n", S("-ERR [A//B] x\r\n"),
+	  "ERR|-|[A//B] x|-|w15;" },
+	{ "not a code: unclosed", 0, 0, "n", S("-ERR [IN-USE x\r\n"),
+	  "ERR|-|[IN-USE x|-|w16;" },
+	{ "not a code: SP inside", 0, 0, "n", S("-ERR [IN USE] x\r\n"),
+	  "ERR|-|[IN USE] x|-|w17;" },
+	{ "not a code: not at the start", 0, 0, "n", S("-ERR x [IN-USE]\r\n"),
+	  "ERR|-|x [IN-USE]|-|w17;" },
+	{ "not a code: after two SP", 0, 0, "n", S("-ERR  [IN-USE]\r\n"),
+	  "ERR|-| [IN-USE]|-|w16;" },
+	{ "not a code: 8-bit", 0, 0, "n", S("-ERR [\xc3\xa9] x\r\n"),
+	  "ERR|-|[\\xc3\\xa9] x|-|w15;" },
+	/* RFC 5034 §4: continuations */
+	{ "5034 challenge", 0, 0, "n", S("+ dGVzdA==\r\n"), "CONT|-|dGVzdA==|-|w12;" },
+	{ "5034 empty challenge", 0, 0, "n", S("+ \r\n"), "CONT|-||-|w4;" },
+	{ "lone + (tolerated)", 0, 0, "n", S("+\r\n"), "CONT|-||-|w3;" },
+	{ "continuation never has a body", 0, 0, "b", S("+ abc=\r\n+OK\r\n.\r\n"),
+	  "CONT|-|abc=|-|w8;OK|-||b0:|w8;" },
+	{ "continuation has no response code", 0, 0, "n", S("+ [X] y\r\n"),
+	  "CONT|-|[X] y|-|w9;" },
+	{ "continuation keeps extra SP", 0, 0, "n", S("+  x\r\n"), "CONT|-| x|-|w6;" },
+	/* status lines */
+	{ "+OK SP no text", 0, 0, "n", S("+OK \r\n"), "OK|-||-|w6;" },
+	{ "-ERR alone", 0, 0, "n", S("-ERR\r\n"), "ERR|-||-|w6;" },
+	{ "-ERR SP", 0, 0, "n", S("-ERR \r\n"), "ERR|-||-|w7;" },
+	{ "text keeps SP and TAB", 0, 0, "n", S("+OK  a\tb \r\n"), "OK|-| a\\tb |-|w11;" },
+	{ "utf-8 text", 0, 0, "n", S("+OK caf\xc3\xa9\r\n"), "OK|-|caf\\xc3\\xa9|-|w11;" },
+	{ "pipelined", 0, 0, "nnn", S("+OK\r\n-ERR x\r\n+OK 1 2\r\n"),
+	  "OK|-||-|w5;ERR|-|x|-|w8;OK|-|1 2|-|w9;" },
+	/* bodies (RFC 1939 §3) */
+	{ "empty body", 0, 0, "b", S("+OK\r\n.\r\n"), "OK|-||b0:|w8;" },
+	{ "stuffed lone dot", 0, 0, "b", S("+OK\r\n..\r\n.\r\n"), "OK|-||b1:.\\r\\n|w12;" },
+	{ "stuffed two dots", 0, 0, "b", S("+OK\r\n...\r\n.\r\n"), "OK|-||b1:..\\r\\n|w13;" },
+	{ "unstuffed dot line loses its dot", 0, 0, "b", S("+OK\r\n.end\r\n. x\r\n.\r\n"),
+	  "OK|-||b2:end\\r\\n x\\r\\n|w20;" },
+	{ "dot inside a line", 0, 0, "b", S("+OK\r\na.b\r\nc .\r\n.\r\n"),
+	  "OK|-||b2:a.b\\r\\nc .\\r\\n|w20;" },
+	{ "empty lines in body", 0, 0, "b", S("+OK\r\n\r\n\r\n.\r\n"),
+	  "OK|-||b2:\\r\\n\\r\\n|w12;" },
+	{ "8-bit and TAB in body", 0, 0, "b", S("+OK\r\n\xff\t\x01\r\n.\r\n"),
+	  "OK|-||b1:\\xff\\t\\x01\\r\\n|w13;" },
+	{ "body then next response", 0, 0, "bn", S("+OK\r\na\r\n.\r\n+OK\r\n"),
+	  "OK|-||b1:a\\r\\n|w11;OK|-||-|w5;" },
+	{ "-ERR then expected body", 0, 0, "bb", S("-ERR x\r\n+OK\r\n.\r\n"),
+	  "ERR|-|x|-|w8;OK|-||b0:|w8;" },
+	{ "a dot line without expect_body", 0, 0, "nn", S("+OK\r\n.\r\n"),
+	  "OK|-||-|w5;E:BAD_STATUS;" },
+	/* limits */
+	{ "status line at max", 8, 0, "n", S("+OK abcd\r\n"), "OK|-|abcd|-|w10;" },
+	{ "status line too long", 8, 0, "n", S("+OK abcde\r\n"), "E:LINE_TOO_LONG;" },
+	{ "body line at max", 8, 0, "b", S("+OK\r\n..234567\r\n.\r\n"),
+	  "OK|-||b1:.234567\\r\\n|w18;" },
+	{ "body line too long", 8, 0, "b", S("+OK\r\n123456789\r\n.\r\n"),
+	  "E:LINE_TOO_LONG;" },
+	{ "body at max", 0, 10, "b", S("+OK\r\n12345678\r\n.\r\n"),
+	  "OK|-||b1:12345678\\r\\n|w18;" },
+	{ "body at max, unstuffed", 0, 10, "b", S("+OK\r\n..2345678\r\n.\r\n"),
+	  "OK|-||b1:.2345678\\r\\n|w19;" },
+	{ "body too large", 0, 10, "b", S("+OK\r\n123456789\r\n.\r\n"),
+	  "E:BODY_TOO_LARGE;" },
+	{ "body too large on a later line", 0, 10, "b", S("+OK\r\n1234\r\n1234\r\n.\r\n"),
+	  "E:BODY_TOO_LARGE;" },
+	/* errors; the parser stays failed until reset */
+	{ "lower-case +ok", 0, 0, "n", S("+ok\r\n+OK\r\n"), "E:BAD_STATUS;" },
+	{ "lower-case -err", 0, 0, "n", S("-err x\r\n"), "E:BAD_STATUS;" },
+	{ "mixed-case +Ok", 0, 0, "n", S("+Ok\r\n"), "E:BAD_STATUS;" },
+	{ "+OKAY", 0, 0, "n", S("+OKAY\r\n"), "E:BAD_STATUS;" },
+	{ "-ERROR", 0, 0, "n", S("-ERROR\r\n"), "E:BAD_STATUS;" },
+	{ "+OK then TAB", 0, 0, "n", S("+OK\tx\r\n"), "E:BAD_STATUS;" },
+	{ "+OK[code]", 0, 0, "n", S("+OK[IN-USE]\r\n"), "E:BAD_STATUS;" },
+	{ "+ then TAB", 0, 0, "n", S("+\tx\r\n"), "E:BAD_STATUS;" },
+	{ "+ then text", 0, 0, "n", S("+x\r\n"), "E:BAD_STATUS;" },
+	{ "no status", 0, 0, "n", S("OK\r\n"), "E:BAD_STATUS;" },
+	{ "empty line", 0, 0, "n", S("\r\n"), "E:BAD_STATUS;" },
+	{ "leading SP", 0, 0, "n", S(" +OK\r\n"), "E:BAD_STATUS;" },
+	{ "lone -", 0, 0, "n", S("-\r\n"), "E:BAD_STATUS;" },
+	{ "-ER", 0, 0, "n", S("-ER\r\n"), "E:BAD_STATUS;" },
+	{ "SMTP reply", 0, 0, "n", S("250 ok\r\n"), "E:BAD_STATUS;" },
+	{ "bad status after a good one", 0, 0, "nn", S("+OK\r\n*\r\n+OK\r\n"),
+	  "OK|-||-|w5;E:BAD_STATUS;" },
+	{ "bare LF status", 0, 0, "n", S("+OK\n+OK\r\n"), "E:BARE_LF;" },
+	{ "bare CR status", 0, 0, "n", S("+OK\rx\r\n"), "E:BARE_CR;" },
+	{ "CR CR LF", 0, 0, "n", S("+OK\r\r\n"), "E:BARE_CR;" },
+	{ "NUL status", 0, 0, "n", S("+OK a\0b\r\n"), "E:NUL;" },
+	{ "bare LF in body", 0, 0, "b", S("+OK\r\na\nb\r\n.\r\n"), "E:BARE_LF;" },
+	{ "LF.LF end", 0, 0, "b", S("+OK\r\na\n.\n"), "E:BARE_LF;" },
+	{ "CRLF.LF end", 0, 0, "b", S("+OK\r\na\r\n.\n"), "E:BARE_LF;" },
+	{ "bare CR in body", 0, 0, "b", S("+OK\r\na\rb\r\n.\r\n"), "E:BARE_CR;" },
+	{ "CRLF.CR end", 0, 0, "b", S("+OK\r\na\r\n.\r.\r\n"), "E:BARE_CR;" },
+	{ "NUL in body", 0, 0, "b", S("+OK\r\na\0\r\n.\r\n"), "E:NUL;" },
+	/* incomplete */
+	{ "status without CRLF", 0, 0, "n", S("+OK"), "" },
+	{ "status with CR only", 0, 0, "n", S("+OK\r"), "" },
+	{ "body without end", 0, 0, "b", S("+OK\r\na\r\n."), "" },
+	{ "body end without LF", 0, 0, "b", S("+OK\r\na\r\n.\r"), "" },
+};
+
+static const char *
+resp_err_name(enum pop3_resp_error err)
+{
+	switch (err) {
+	case POP3_RESP_ERR_NONE: return "NONE";
+	case POP3_RESP_ERR_LINE_TOO_LONG: return "LINE_TOO_LONG";
+	case POP3_RESP_ERR_BODY_TOO_LARGE: return "BODY_TOO_LARGE";
+	case POP3_RESP_ERR_BARE_LF: return "BARE_LF";
+	case POP3_RESP_ERR_BARE_CR: return "BARE_CR";
+	case POP3_RESP_ERR_NUL: return "NUL";
+	case POP3_RESP_ERR_BAD_STATUS: return "BAD_STATUS";
+	case POP3_RESP_ERR_NOMEM: return "NOMEM";
+	}
+	return "?";
+}
+
+static void
+record_resp(struct buf *out, const struct pop3_resp *r)
+{
+	static const char *const st[] = { "OK", "ERR", "CONT" };
+
+	CHECK(r->text != NULL && strlen(r->text) == r->text_len);
+	buf_printf(out, "%s|%s|", st[r->status], r->resp_code != NULL ? r->resp_code : "-");
+	buf_append_escaped(out, r->text, r->text_len);
+	if (r->has_body) {
+		CHECK(r->body != NULL && strlen(r->body) == r->body_len);
+		buf_printf(out, "|b%zu:", r->body_lines);
+		buf_append_escaped(out, r->body, r->body_len);
+	} else {
+		CHECK(r->body == NULL && r->body_len == 0 && r->body_lines == 0);
+		buf_puts(out, "|-");
+	}
+	buf_printf(out, "|w%zu;", r->wire_len);
+}
+
+/* Take every response available. false once the parser has failed. */
+static bool
+take_all(struct pop3_resp_parser *p, const char *expect, size_t *nresp, struct buf *out)
+{
+	struct pop3_resp r;
+	int rc;
+
+	for (;;) {
+		bool expect_body = *nresp < strlen(expect) && expect[*nresp] == 'b';
+
+		rc = pop3_resp_parser_next(p, expect_body, &r);
+		if (rc == 0)
+			return true;
+		if (rc < 0) {
+			enum pop3_resp_error err = pop3_resp_parser_error(p);
+
+			buf_printf(out, "E:%s;", resp_err_name(err));
+			/* no resynchronisation: the same error again */
+			CHECK(pop3_resp_parser_next(p, expect_body, &r) == -1);
+			CHECK(pop3_resp_parser_error(p) == err);
+			return false;
+		}
+		record_resp(out, &r);
+		(*nresp)++;
+	}
+}
+
+static void
+feed_chunked(struct pop3_resp_parser *p, const char *expect, const char *in,
+    size_t len, size_t chunk, struct buf *out)
+{
+	size_t pos = 0, nresp = 0;
+	bool is_ok = true;
+
+	while (pos < len && is_ok) {
+		size_t n = len - pos < chunk ? len - pos : chunk, done = 0;
+		char *copy = malloc(n);
+		int idle = 0;
+
+		memcpy(copy, in + pos, n);
+		while (done < n && is_ok) {
+			size_t k = pop3_resp_parser_feed(p, copy + done, n - done);
+
+			done += k;
+			is_ok = take_all(p, expect, &nresp, out);
+			if (k > 0) {
+				idle = 0;
+			} else if (++idle > 1) {
+				CHECKF(0, "response parser stuck at %zu", pos + done);
+				is_ok = false;
+			}
+		}
+		free(copy);
+		pos += n;
+	}
+	if (is_ok)
+		take_all(p, expect, &nresp, out);
+}
+
+static void
+test_resp_cases(void)
+{
+	size_t i, j;
+
+	for (i = 0; i < NELEM(resp_cases); i++) {
+		const struct resp_case *c = &resp_cases[i];
+		struct pop3_resp_limits lim = { c->max_line, c->max_body };
+
+		for (j = 0; j < NELEM(chunk_sizes); j++) {
+			struct pop3_resp_parser *p = pop3_resp_parser_new(&lim);
+			struct buf out;
+
+			buf_init(&out, 1 << 16);
+			buf_puts(&out, "");
+			feed_chunked(p, c->expect, c->in, c->len, chunk_sizes[j], &out);
+			CHECKF(strcmp(out.data, c->items) == 0,
+			    "%s, chunk %zu:\n got  \"%s\"\n want \"%s\"", c->name,
+			    chunk_sizes[j], out.data, c->items);
+			buf_release(&out);
+			pop3_resp_parser_free(&p);
+			CHECK(p == NULL);
+		}
+	}
+}
+
+/* The default line limit is 4096 bytes without CRLF. */
+static void
+test_resp_default_limits(void)
+{
+	struct pop3_resp_parser *p = pop3_resp_parser_new(NULL);
+	struct pop3_resp r;
+	char line[4100];
+
+	memset(line, 'x', sizeof(line));
+	memcpy(line, "+OK ", 4);
+	memcpy(line + 4096, "\r\n", 2);
+	CHECK(pop3_resp_parser_feed(p, line, 4098) == 4098);
+	CHECK(pop3_resp_parser_next(p, false, &r) == 1 && r.text_len == 4092);
+	memcpy(line + 4096, "x\r\n", 3);
+	CHECK(pop3_resp_parser_feed(p, line, 4099) == 4099);
+	CHECK(pop3_resp_parser_next(p, false, &r) == -1);
+	CHECK(pop3_resp_parser_error(p) == POP3_RESP_ERR_LINE_TOO_LONG);
+	pop3_resp_parser_free(&p);
+}
+
+/* A body much bigger than the parser's line buffer, made by
+ * pop3_body_stuff(): feed takes part, the caller takes items and feeds
+ * the rest; the unstuffed body is the message again. */
+static void
+test_resp_big_body(void)
+{
+	struct buf msg, in, want, got;
+	size_t i, j, n;
+	char *stuffed;
+
+	buf_init(&msg, 1 << 22);
+	for (i = 0; i < 20000; i++)
+		buf_printf(&msg, i % 3 == 0 ? ".line %zu\r\n" : "line %zu\r\n", i);
+	buf_puts(&msg, ".\r\n");
+	stuffed = malloc(pop3_stuffed_max(msg.len));
+	n = pop3_body_stuff(msg.data, msg.len, stuffed);
+	buf_init(&in, 1 << 22);
+	buf_puts(&in, "+OK big\r\n");
+	buf_append(&in, stuffed, n);
+	buf_puts(&in, "+OK next\r\n");
+	buf_init(&want, 1 << 23);
+	buf_puts(&want, "OK|-|big|b20001:");
+	buf_append_escaped(&want, msg.data, msg.len);
+	buf_printf(&want, "|w%zu;OK|-|next|-|w10;", in.len - 10);
+	for (j = 0; j < NELEM(chunk_sizes); j++) {
+		struct pop3_resp_parser *p = pop3_resp_parser_new(NULL);
+
+		buf_init(&got, 1 << 23);
+		buf_puts(&got, "");
+		feed_chunked(p, "bn", in.data, in.len, chunk_sizes[j], &got);
+		CHECKF(strcmp(got.data, want.data) == 0, "big body, chunk %zu", chunk_sizes[j]);
+		buf_release(&got);
+		pop3_resp_parser_free(&p);
+	}
+	free(stuffed);
+	buf_release(&msg);
+	buf_release(&in);
+	buf_release(&want);
+}
+
+static void
+test_resp_pending_reset(void)
+{
+	struct pop3_resp_parser *p = pop3_resp_parser_new(NULL);
+	struct pop3_resp r;
+
+	pop3_resp_parser_feed(p, S("+OK 1\r\n+OK\r\na\r\n"));
+	CHECK(pop3_resp_parser_pending(p) == 15);
+	CHECK(pop3_resp_parser_next(p, false, &r) == 1 && r.wire_len == 7);
+	CHECK(pop3_resp_parser_pending(p) == 8);
+	CHECK(pop3_resp_parser_next(p, true, &r) == 0);
+	CHECK(pop3_resp_parser_pending(p) == 8);
+	pop3_resp_parser_feed(p, S(".\r"));
+	CHECK(pop3_resp_parser_next(p, true, &r) == 0);
+	CHECK(pop3_resp_parser_pending(p) == 10);
+	/* expect_body is read with the status line only */
+	pop3_resp_parser_feed(p, S("\n-ERR"));
+	CHECK(pop3_resp_parser_next(p, false, &r) == 1);
+	CHECK(r.has_body && r.body_len == 3 && r.body_lines == 1 && strcmp(r.body, "a\r\n") == 0);
+	CHECK(r.wire_len == 11 && pop3_resp_parser_pending(p) == 4);
+	pop3_resp_parser_reset(p);
+	CHECK(pop3_resp_parser_pending(p) == 0);
+	pop3_resp_parser_feed(p, S("+OK bye\r\n"));
+	CHECK(pop3_resp_parser_next(p, false, &r) == 1 && strcmp(r.text, "bye") == 0);
+	/* an error sticks until reset */
+	pop3_resp_parser_feed(p, S("+ok\r\n+OK\r\n"));
+	CHECK(pop3_resp_parser_next(p, false, &r) == -1);
+	CHECK(pop3_resp_parser_error(p) == POP3_RESP_ERR_BAD_STATUS);
+	CHECK(pop3_resp_parser_next(p, false, &r) == -1);
+	CHECK(pop3_resp_parser_error(p) == POP3_RESP_ERR_BAD_STATUS);
+	pop3_resp_parser_reset(p);
+	CHECK(pop3_resp_parser_error(p) == POP3_RESP_ERR_NONE);
+	pop3_resp_parser_feed(p, S("-ERR [IN-USE] x\r\n"));
+	CHECK(pop3_resp_parser_next(p, true, &r) == 1 && r.status == POP3_ERR);
+	CHECK(r.resp_code != NULL && strcmp(r.resp_code, "IN-USE") == 0);
+	/* a body over reset: the partial body is gone */
+	pop3_resp_parser_feed(p, S("+OK\r\nabc\r\n"));
+	CHECK(pop3_resp_parser_next(p, true, &r) == 0);
+	pop3_resp_parser_reset(p);
+	pop3_resp_parser_feed(p, S("+OK\r\n"));
+	CHECK(pop3_resp_parser_next(p, false, &r) == 1 && !r.has_body);
+	pop3_resp_parser_free(&p);
+	pop3_resp_parser_free(&p);
+	pop3_resp_parser_free(NULL);
+}
+
+static void
+test_resp_error_strings(void)
+{
+	int e;
+
+	for (e = POP3_RESP_ERR_NONE; e <= POP3_RESP_ERR_NOMEM; e++) {
+		const char *s = pop3_resp_error_str((enum pop3_resp_error)e);
+
+		CHECK(s != NULL && *s != '\0' && strcmp(s, "unknown error") != 0);
+	}
+	CHECK(strcmp(pop3_resp_error_str((enum pop3_resp_error)77), "unknown error") == 0);
+}
