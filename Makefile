@@ -37,7 +37,7 @@ PROTO_SRCS := \
 	engine/proto/smtp_reply.c \
 	engine/proto/smtp_cmd.c \
 	engine/proto/smtp_data.c \
-	$(wildcard engine/proto/pop3.c)
+	engine/proto/pop3.c
 
 # engine: loader, runner, network, CLI
 ENGINE_SRCS := \
@@ -128,13 +128,18 @@ deps:
 
 # make test: the C units and the end-to-end tests run on binaries built
 # with ASan+UBSan; a clang build proves the tree is warning-free there too.
-test: deps
+# Sequential on purpose: under make -j nothing may compile before deps.
+test:
+	@sh tests/deps.sh
 	$(MAKE) all
 	$(MAKE) CC=clang BUILD=$(BUILD)/clang all
 	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=address,undefined all unit-tests
+	$(MAKE) fuzz-replay-test
 	MAILSPEC_BUILD=$(BUILD)/asan $(PYTHON) -m pytest -q tests $(PYTEST_ARGS)
 
-run: deps all
+run:
+	@sh tests/deps.sh
+	$(MAKE) all
 	@mkdir -p $(BUILD)/report
 	$(BUILD)/bin/mailspec run $(RUN_ARGS) --json $(BUILD)/report/results.json \
 		--junit $(BUILD)/report/junit.xml scenarios; \
@@ -156,7 +161,7 @@ clean:
 #   make fuzz-replay                  build $(BUILD)/fuzz-replay/<target> with $(CC) and
 #                                     fuzz/standalone_main.c (under SANITIZE), then replay
 #                                     fuzz/corpus/<target>/ and fuzz/regress/<target>/
-#   make fuzz-run T=<target> SECONDS=n  run one harness with fuzz/dict/smtp.dict and the
+#   make fuzz-run T=<target> SECONDS=n  run one harness with fuzz/dict/<proto>.dict and the
 #                                     max_len of fuzz/<target>.options; new inputs go to
 #                                     $(BUILD)/fuzz/corpus/<target>/, crashes to
 #                                     $(BUILD)/fuzz/artifacts/<target>/ (FUZZ_ARGS: more flags)
@@ -165,16 +170,12 @@ clean:
 FUZZ_TARGETS := \
 	fuzz_smtp_reply \
 	fuzz_smtp_cmd \
-	fuzz_smtp_data
+	fuzz_smtp_data \
+	fuzz_pop3_resp \
+	fuzz_pop3_cmd
 
-# the proto sources the harnesses link
-FUZZ_PROTO_SRCS := \
-	engine/proto/arena.c \
-	engine/proto/buf.c \
-	engine/proto/linebuf.c \
-	engine/proto/smtp_reply.c \
-	engine/proto/smtp_cmd.c \
-	engine/proto/smtp_data.c
+# the harnesses link every codec
+FUZZ_PROTO_SRCS := $(PROTO_SRCS)
 
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -MMD -MP -Iengine/proto -Ifuzz \
@@ -217,11 +218,11 @@ fuzz-replay: $(REPLAY_BINS)
 
 fuzz-replay-test:
 	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=address,undefined fuzz-replay
-test: fuzz-replay-test
 
 fuzz-run: $(BUILD)/fuzz/$(T)
 	@mkdir -p $(BUILD)/fuzz/corpus/$(T) $(BUILD)/fuzz/artifacts/$(T)
-	$(BUILD)/fuzz/$(T) -max_total_time=$(SECONDS) -dict=fuzz/dict/smtp.dict \
+	$(BUILD)/fuzz/$(T) -max_total_time=$(SECONDS) \
+		-dict=fuzz/dict/$(word 2,$(subst _, ,$(T))).dict \
 		$$(sed -n 's/^max_len *= *\([0-9][0-9]*\).*/-max_len=\1/p' fuzz/$(T).options) \
 		-artifact_prefix=$(BUILD)/fuzz/artifacts/$(T)/ $(FUZZ_ARGS) \
 		$(BUILD)/fuzz/corpus/$(T) fuzz/corpus/$(T)

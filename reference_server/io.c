@@ -69,6 +69,7 @@ struct io {
 	bool is_dead;
 	bool is_closed_sent;		/* IO_EV_CLOSED was delivered */
 	bool wants_drained;
+	bool is_resumed;		/* io_resume(): an IO_EV_INPUT is owed */
 	const char *reason;
 };
 
@@ -190,6 +191,13 @@ io_in_consume(struct io *io, size_t n)
 	if (io->in_start == io->in_end)
 		io->in_start = io->in_end = 0;
 	io_kick(io);	/* room again: reading may resume */
+}
+
+void
+io_resume(struct io *io)
+{
+	io->is_resumed = true;
+	io_kick(io);
 }
 
 bool
@@ -567,7 +575,8 @@ io_step(struct io *io, unsigned events)
 		io_handshake(io);
 	if (!io->is_dead)
 		io_flush(io);
-	if (!io->is_dead && io_fill(io)) {
+	if (!io->is_dead && (io_fill(io) || io->is_resumed)) {
+		io->is_resumed = false;
 		io_emit(io, IO_EV_INPUT);
 		if (io->is_eof && !io->is_dead)
 			io_close(io);	/* answer what came, then close */

@@ -51,6 +51,9 @@ void io_free(struct io **iop);
 size_t io_in_peek(const struct io *io, const char **data_r);
 /* Drop n (<= buffered) bytes from the front of the input. */
 void io_in_consume(struct io *io, size_t n);
+/* The owner stopped early (fairness) with input left: deliver another
+ * IO_EV_INPUT on the next loop iteration even if nothing new arrives. */
+void io_resume(struct io *io);
 /* The peer has finished sending (more input will never come). */
 bool io_in_is_eof(const struct io *io);
 

@@ -28,7 +28,6 @@ struct sasl {
 	int mech;
 	int step;
 	char login_user[USERS_NAME_MAX + 1];
-	char challenge[64];
 };
 
 /* Start mech (case-insensitive) with an optional initial response

@@ -279,6 +279,7 @@ smtp_pump(struct smtp_session *s)
 		if (!more)
 			return;
 	}
+	io_resume(s->io);	/* budget spent: let other sessions run first */
 }
 
 /* ---- life cycle ---- */

@@ -251,7 +251,8 @@ users_equal_ct(const char *a, size_t alen, const char *b, size_t blen)
 
 	for (i = 0; i < alen; i++)
 		diff |= (unsigned char)a[i] ^ (unsigned char)b[i < blen ? i : 0];
-	return blen > 0 ? diff == 0 : alen == 0;
+	/* b[0] is its NUL when blen == 0; the length check decides then */
+	return diff == 0;
 }
 
 bool

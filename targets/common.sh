@@ -111,22 +111,50 @@ ms_wait_ports() {
 	done
 }
 
-# ms_pid_alive PID
-ms_pid_alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
-
-# ms_session_pids SID: processes in session SID (a daemonized master calls
-# setsid(), so its session holds exactly the master and its children).
-ms_session_pids() {
-	ps -eo pid=,sid= | awk -v s="$1" '$2 == s && $1 != s { print $1 }'
+# Process checks read /proc directly (a minimal container may lack ps).
+# ms_pid_alive PID: the process exists and is not a zombie (a daemonized
+# master is reaped by PID 1, which may take a while in a container).
+ms_pid_alive() {
+	local line rest
+	case "$1" in ''|*[!0-9]*) return 1;; esac
+	read -r line 2>/dev/null <"/proc/$1/stat" || return 1
+	rest=${line##*) }
+	[ "${rest%% *}" != Z ]
 }
 
-# ms_stop_master NAME PIDFILE [graceful command...]: ask the master to stop,
-# wait (bounded), then SIGKILL it and every process left in its session.
+# ms_session_pids SID: live processes in session SID other than SID itself
+# (a daemonized master calls setsid(), so its session holds exactly the
+# master and its children).
+ms_session_pids() {
+	local f line rest
+	case "$1" in ''|*[!0-9]*) return 0;; esac
+	for f in /proc/[0-9]*/stat; do
+		read -r line 2>/dev/null <"$f" || continue
+		rest=${line##*) }
+		set -- "$1" $rest
+		# $2 state, $3 ppid, $4 pgrp, $5 session
+		[ "$5" = "$1" ] && [ "${line%% *}" != "$1" ] && [ "$2" != Z ] && echo "${line%% *}"
+	done
+	return 0
+}
+
+# ms_wait_gone SECONDS PID: wait (bounded) until PID and its session are gone.
+ms_wait_gone() {
+	local deadline=$((SECONDS + $1))
+	while ms_pid_alive "$2" || [ -n "$(ms_session_pids "$2")" ]; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# ms_stop_master NAME PIDFILE [graceful command...]: ask the master to stop
+# (the command, else SIGTERM), wait (bounded), then SIGTERM and finally
+# SIGKILL the master and every process left in its session.
 ms_stop_master() {
-	local name="$1" pidfile="$2" pid deadline kids
+	local name="$1" pidfile="$2" pid kids
 	shift 2
-	pid=$(cat "$pidfile" 2>/dev/null | tr -dc 0-9)
-	if ! ms_pid_alive "$pid"; then
+	pid=$(tr -dc 0-9 2>/dev/null <"$pidfile")
+	if ! ms_pid_alive "$pid" && [ -z "$( [ -n "$pid" ] && ms_session_pids "$pid")" ]; then
 		rm -f "$pidfile"
 		return 0
 	fi
@@ -134,23 +162,16 @@ ms_stop_master() {
 		timeout 10 "$@" >/dev/null 2>&1 || true
 	fi
 	ms_pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null
-	deadline=$((SECONDS + 5))
-	while ms_pid_alive "$pid" && [ "$SECONDS" -lt "$deadline" ]; do
-		sleep 0.1
-	done
-	kids=$(ms_session_pids "$pid")
-	if ms_pid_alive "$pid"; then
-		ms_log "$name master $pid did not stop in time: SIGKILL"
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	# Children that outlived the master (same session id).
-	deadline=$((SECONDS + 3))
-	while kids=$(ms_session_pids "$pid") && [ -n "$kids" ] && [ "$SECONDS" -lt "$deadline" ]; do
-		sleep 0.1
-	done
-	if [ -n "$kids" ]; then
-		ms_log "$name: killing leftover processes $kids"
-		kill -KILL $kids 2>/dev/null
+	if ! ms_wait_gone 5 "$pid"; then
+		kids=$(ms_session_pids "$pid")
+		ms_log "$name master $pid did not stop within 5 s: SIGTERM to ${kids:-no children}"
+		[ -n "$kids" ] && kill -TERM $kids 2>/dev/null
+		if ! ms_wait_gone 2 "$pid"; then
+			kids=$(ms_session_pids "$pid")
+			ms_log "$name: SIGKILL to $pid $kids"
+			kill -KILL "$pid" $kids 2>/dev/null
+			ms_wait_gone 2 "$pid" || ms_log "$name: processes still there: $pid $(ms_session_pids "$pid")"
+		fi
 	fi
 	rm -f "$pidfile"
 }

@@ -58,7 +58,7 @@
 
 #define POP3_RESP_DEFAULT_LINE	4096
 #define POP3_RESP_DEFAULT_BODY	((size_t)64 << 20)
-#define POP3_ARENA_MAX		((size_t)1 << 20)
+#define POP3_ARENA_SLACK	((size_t)64 << 10)
 #define POP3_MAX_ARG		40	/* RFC 1939 §3 */
 #define POP3_MAX_MECH		20	/* RFC 4422 §3.1 */
 #define POP3_DIGEST_LEN		32	/* RFC 1939 §7: 16 octets in hex */
@@ -90,7 +90,8 @@ pop3_resp_parser_new(const struct pop3_resp_limits *lim)
 	p->max_body = lim != NULL && lim->max_body != 0 ?
 	    lim->max_body : POP3_RESP_DEFAULT_BODY;
 	p->lb = linebuf_new(p->max_line, LINEBUF_STRICT);
-	p->arena = arena_new(p->max_line + POP3_ARENA_MAX);
+	/* a status line's text and its code, each at most max_line */
+	p->arena = arena_new(2 * p->max_line + POP3_ARENA_SLACK);
 	buf_init(&p->body, p->max_body);
 	if (p->lb == NULL || p->arena == NULL) {
 		pop3_resp_parser_free(&p);

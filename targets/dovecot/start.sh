@@ -153,7 +153,6 @@ service imap-login {
     port = $IMAPS
     ssl = yes
   }
-  process_min_avail = 1
 }
 service pop3-login {
   inet_listener pop3 {
@@ -165,7 +164,6 @@ service pop3-login {
     port = $POP3S
     ssl = yes
   }
-  process_min_avail = 1
 }
 service lmtp {
   unix_listener lmtp-postfix {
