@@ -64,6 +64,9 @@ ENGINE_SRCS := \
 
 REPORT_SRCS := \
 	reports/json_writer.c \
+	reports/report_file.c \
+	reports/report_text.c \
+	reports/report_stats.c \
 	reports/report_json.c \
 	reports/report_junit.c
 
@@ -240,6 +243,7 @@ SERVER_SRCS := \
 	reference_server/main.c \
 	reference_server/loop.c \
 	reference_server/io.c \
+	reference_server/io_tls.c \
 	reference_server/tls.c \
 	reference_server/conn.c \
 	reference_server/listener.c \
@@ -262,4 +266,19 @@ SERVER_OBJS := $(call obj,$(SERVER_SRCS))
 $(BUILD)/bin/mailspec-server: $(SERVER_OBJS) $(BUILD)/lib/libmailspec-proto.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# reference_server/test_<name>.c: C unit tests of the store, users and SASL,
+# built by unit-tests into $(BUILD)/tests/ and run by tests/test_unit.py
+SERVER_UNIT_TESTS := \
+	test_store \
+	test_users
+
+SERVER_UNIT_OBJS := $(call obj,$(filter reference_server/store% reference_server/users.c \
+	reference_server/sasl.c,$(SERVER_SRCS)))
+
+$(addprefix $(BUILD)/tests/,$(SERVER_UNIT_TESTS)): $(BUILD)/tests/%: $(BUILD)/obj/reference_server/%.o $(SERVER_UNIT_OBJS) $(BUILD)/lib/libmailspec-proto.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit-tests: $(addprefix $(BUILD)/tests/,$(SERVER_UNIT_TESTS))
 # ==== end of server section ==================================================

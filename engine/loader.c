@@ -359,10 +359,13 @@ loader_parse_doc(struct lctx *c, const yaml_node_t *root)
 		}
 		for (i = 0; keys[i] != NULL && strcmp(keys[i], key) != 0; i++)
 			;
-		if (keys[i] == NULL)
+		if (keys[i] == NULL) {
 			lerr_unknown_key(c, k, c->scn->is_prelude ? "a prelude" : "a scenario", keys);
-		else
-			loader_parse_key(c, key, lnode(c, p->value));
+			continue;
+		}
+		c->key = key;
+		loader_parse_key(c, key, lnode(c, p->value));
+		c->key = NULL;
 	}
 	if (c->scn->nconns == 0)
 		loader_default_conn(c);
@@ -566,7 +569,8 @@ loader_dir(struct loader_state *st, const char *dir, int depth, bool only_yaml_f
 		names[n++] = strdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), loader_name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), loader_name_cmp);
 	for (i = 0; i < n; i++) {
 		struct buf path;
 		struct stat sb;

@@ -21,6 +21,7 @@ struct lctx {
 	FILE *err;
 	size_t nerrors;
 	int nesting;			/* retry groups being parsed */
+	const char *key;		/* the key whose value is being read, for messages */
 };
 
 void lerr_at(struct lctx *c, int line, int col, const char *fmt, ...)

@@ -300,10 +300,11 @@ loader_expect(struct lctx *c, const yaml_node_t *n, struct expect *e, enum proto
 		if (k->type != YAML_SCALAR_NODE || keys[i] == NULL) {
 			lerr_unknown_key(c, k, where, keys);
 			ok = false;
-		} else if (proto == PROTO_POP3) {
-			ok &= loader_pop3_key(c, key, lnode(c, p->value), e);
 		} else {
-			ok &= loader_expect_key(c, key, lnode(c, p->value), e);
+			c->key = key;
+			ok &= proto == PROTO_POP3 ? loader_pop3_key(c, key, lnode(c, p->value), e) :
+			    loader_expect_key(c, key, lnode(c, p->value), e);
+			c->key = NULL;
 		}
 	}
 	return ok;
@@ -630,11 +631,14 @@ loader_step(struct lctx *c, const yaml_node_t *n, struct step *st)
 	}
 	if (action == NULL) {
 		lerr(c, n, "a step needs an action: send, pipeline, send_raw, send_data, "
-		    "starttls, connect, close, wait, prelude, set, expect, expect_silence "
-		    "or expect_closed");
+		    "starttls, connect, close, wait, prelude, set, expect, expect_silence, "
+		    "expect_closed or retry");
 		return false;
 	}
-	return loader_action(c, st, action) && ok;
+	c->key = (const char *)action_key->data.scalar.value;
+	ok = loader_action(c, st, action) && ok;
+	c->key = NULL;
+	return ok;
 }
 
 /* A list of steps; c->nesting bounds retry groups inside retry groups. */

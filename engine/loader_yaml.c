@@ -67,6 +67,25 @@ lerr(struct lctx *c, const yaml_node_t *n, const char *fmt, ...)
 	c->nerrors++;
 }
 
+/* An error about a value: names the key it belongs to when known. */
+static void lerr_value(struct lctx *c, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+lerr_value(struct lctx *c, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->key != NULL)
+		lerr(c, n, "%s: %s", c->key, msg);
+	else
+		lerr(c, n, "%s", msg);
+}
+
 /* ---- node accessors --------------------------------------------------- */
 
 yaml_node_t *
@@ -96,7 +115,7 @@ bool
 lget_text(struct lctx *c, const yaml_node_t *n, struct text *out)
 {
 	if (n->type != YAML_SCALAR_NODE) {
-		lerr(c, n, "expected a string, found %s", lnode_kind(n));
+		lerr_value(c, n, "expected a string, found %s", lnode_kind(n));
 		return false;
 	}
 	out->len = n->data.scalar.length;
@@ -104,7 +123,7 @@ lget_text(struct lctx *c, const yaml_node_t *n, struct text *out)
 	out->line = (int)n->start_mark.line + 1;
 	out->col = (int)n->start_mark.column + 1;
 	if (out->s == NULL) {
-		lerr(c, n, "out of memory");
+		lerr_value(c, n, "out of memory");
 		return false;
 	}
 	return true;
@@ -118,7 +137,7 @@ lget_str(struct lctx *c, const yaml_node_t *n, const char **out)
 	if (!lget_text(c, n, &t))
 		return false;
 	if (strlen(t.s) != t.len) {
-		lerr(c, n, "NUL byte not allowed here");
+		lerr_value(c, n, "NUL byte not allowed here");
 		return false;
 	}
 	*out = t.s;
@@ -133,18 +152,18 @@ lget_int(struct lctx *c, const yaml_node_t *n, long min, long max, long *out)
 	long v;
 
 	if (!lnode_is_plain(n) || n->data.scalar.length == 0) {
-		lerr(c, n, "expected an integer, found %s", n->type == YAML_SCALAR_NODE ?
+		lerr_value(c, n, "expected an integer, found %s", n->type == YAML_SCALAR_NODE ?
 		    "a quoted string" : lnode_kind(n));
 		return false;
 	}
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno != 0 || *end != '\0') {
-		lerr(c, n, "expected an integer, found '%s'", s);
+		lerr_value(c, n, "expected an integer, found '%s'", s);
 		return false;
 	}
 	if (v < min || v > max) {
-		lerr(c, n, "%ld is out of range (%ld..%ld)", v, min, max);
+		lerr_value(c, n, "%ld is out of range (%ld..%ld)", v, min, max);
 		return false;
 	}
 	*out = v;
@@ -159,13 +178,13 @@ lget_number(struct lctx *c, const yaml_node_t *n, double min, double max, double
 	double v;
 
 	if (!lnode_is_plain(n) || n->data.scalar.length == 0) {
-		lerr(c, n, "expected a number of seconds, found %s", lnode_kind(n));
+		lerr_value(c, n, "expected a number of seconds, found %s", lnode_kind(n));
 		return false;
 	}
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno != 0 || *end != '\0' || !(v >= min && v <= max)) {
-		lerr(c, n, "expected a number from %g to %g, found '%s'", min, max, s);
+		lerr_value(c, n, "expected a number from %g to %g, found '%s'", min, max, s);
 		return false;
 	}
 	*out = v;
@@ -185,7 +204,7 @@ lget_bool(struct lctx *c, const yaml_node_t *n, bool *out)
 		*out = false;
 		return true;
 	}
-	lerr(c, n, "expected true or false, found %s", n->type == YAML_SCALAR_NODE ?
+	lerr_value(c, n, "expected true or false, found %s", n->type == YAML_SCALAR_NODE ?
 	    s : lnode_kind(n));
 	return false;
 }
@@ -198,7 +217,7 @@ lget_text_list(struct lctx *c, const yaml_node_t *n, struct text **out, size_t *
 	bool ok = true;
 
 	if (n->type != YAML_SEQUENCE_NODE) {
-		lerr(c, n, "expected a list, found %s", lnode_kind(n));
+		lerr_value(c, n, "expected a list, found %s", lnode_kind(n));
 		return false;
 	}
 	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
@@ -222,7 +241,7 @@ lget_kv_map(struct lctx *c, const yaml_node_t *n, struct kv **out, size_t *nout)
 	bool ok = true;
 
 	if (n->type != YAML_MAPPING_NODE) {
-		lerr(c, n, "expected a map, found %s", lnode_kind(n));
+		lerr_value(c, n, "expected a map, found %s", lnode_kind(n));
 		return false;
 	}
 	count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);

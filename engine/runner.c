@@ -112,21 +112,26 @@ runner_print_events(FILE *out, const struct result *r, bool all)
 	buf_release(&line);
 }
 
+/* Every line of a message indented under its verdict line. */
 static void
-runner_print_details(FILE *out, const struct result *r, const struct run_opts *o)
+runner_print_message(FILE *out, const char *msg)
 {
 	const char *p, *nl;
 
+	for (p = msg; p != NULL && *p != '\0'; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		fprintf(out, "    %.*s\n", (int)(nl ? nl - p : (long)strlen(p)), p);
+	}
+}
+
+static void
+runner_print_details(FILE *out, const struct result *r, const struct run_opts *o)
+{
 	fprintf(out, "    requirement: RFC %d §%s %s: %s\n", r->rfc, r->section,
 	    level_name(r->level), r->requirement);
 	if (r->line > 0)
 		fprintf(out, "    at %s:%d\n", r->file, r->line);
-	for (p = r->message; p != NULL && *p != '\0'; p = nl ? nl + 1 : NULL) {
-		nl = strchr(p, '\n');
-		fprintf(out, "    %.*s\n", (int)(nl ? nl - p : (long)strlen(p)), p);
-		if (nl == NULL)
-			break;
-	}
+	runner_print_message(out, r->message);
 	if (r->nevents > 0) {
 		fprintf(out, "    transcript (ms, C: client, S: server):\n");
 		runner_print_events(out, r, o->verbose || o->trace);
@@ -147,7 +152,7 @@ runner_print(struct runner *rn, const struct result *r)
 	    (unsigned long long)r->duration_ms);
 	if ((r->verdict == VERDICT_UNSUPPORTED || r->verdict == VERDICT_SKIP ||
 	    r->verdict == VERDICT_XFAIL) && r->message != NULL && !o->trace)
-		fprintf(out, "    %s\n", r->message);
+		runner_print_message(out, r->message);
 	else if (details || o->trace)
 		runner_print_details(out, r, o);
 	fflush(out);

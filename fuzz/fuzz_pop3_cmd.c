@@ -43,18 +43,20 @@ in_buf(const char *s, const char *buf, size_t size)
 	return s >= buf && s < buf + size && memchr(s, '\0', size - (size_t)(s - buf)) != NULL;
 }
 
-/* The decimal value of s, or ULONG_MAX when it does not fit. */
-static unsigned long
-dec(const char *s)
+/* The decimal value of s into *v_r; false when it does not fit. */
+static bool
+dec(const char *s, unsigned long *v_r)
 {
-	unsigned long v = 0;
+	unsigned long v = 0, d;
 
 	for (; *s != '\0'; s++) {
-		if (v > (ULONG_MAX - 9) / 10)
-			return ULONG_MAX;
-		v = v * 10 + (unsigned long)(*s - '0');
+		d = (unsigned long)(*s - '0');
+		if (v > (ULONG_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
 	}
-	return v;
+	*v_r = v;
+	return true;
 }
 
 /* A successful parse: put the line back together and check the parts. */
@@ -92,10 +94,12 @@ cmd_check_ok(const char *line, size_t len, const struct pop3_cmd *c)
 	switch (c->verb) {
 	case POP3_VERB_LIST: case POP3_VERB_UIDL: case POP3_VERB_RETR:
 	case POP3_VERB_DELE: case POP3_VERB_TOP:
-		for (i = 0; i < c->nargs; i++)
-			if (c->num[i] != dec(c->args[i]) || c->num[i] == ULONG_MAX ||
-			    (i == 0 && c->num[i] == 0))
+		for (i = 0; i < c->nargs; i++) {
+			unsigned long v;
+
+			if (!dec(c->args[i], &v) || c->num[i] != v || (i == 0 && v == 0))
 				fuzz_fail("message number");
+		}
 		break;
 	default:
 		if (c->num[0] != 0 || c->num[1] != 0)

@@ -25,71 +25,25 @@
 #include <openssl/err.h>
 
 #include "buf.h"
-
-#define IO_READ_ROUNDS	4	/* reads per event before yielding */
-#define IO_LINGER_MS	2000	/* drain input after our final reply */
-#define IO_SSL_CHUNK	16384
-#define IO_CLOSE_MS	10000	/* flushing the last output may take this long */
-
-enum io_tls_state {
-	IO_TLS_NONE,
-	IO_TLS_FLUSHING,	/* sending the plaintext before the handshake */
-	IO_TLS_HANDSHAKE,
-	IO_TLS_ON,
-};
-
-struct io {
-	struct loop *loop;
-	struct loop_fd w;
-	struct loop_timer idle;
-	struct loop_timer kick;		/* deferred work on the next iteration */
-	int fd;
-	io_event_fn *fn;
-	void *arg;
-	/* input: a fixed window in[start, end) */
-	char in[IO_IN_CAP];
-	size_t in_start;
-	size_t in_end;
-	/* output: out.data[out_head, out.len) is queued */
-	struct buf out;
-	size_t out_head;
-	size_t plain_left;		/* IO_TLS_FLUSHING: plaintext still to send */
-	/* TLS */
-	enum io_tls_state tls;
-	SSL_CTX *tls_ctx;
-	SSL *ssl;
-	bool hs_wants_write;
-	bool rd_wants_write;
-	bool wr_wants_read;
-	/* state */
-	unsigned timeout_ms;
-	bool is_eof;
-	bool is_closing;		/* flush, then linger, then dead */
-	bool is_lingering;
-	bool is_dead;
-	bool is_closed_sent;		/* IO_EV_CLOSED was delivered */
-	bool wants_drained;
-	bool is_resumed;		/* io_resume(): an IO_EV_INPUT is owed */
-	const char *reason;
-};
+#include "io_private.h"
 
 static void io_step(struct io *io, unsigned events);
 static void io_finish(struct io *io);
 
-static void
+void
 io_emit(struct io *io, enum io_event ev)
 {
 	io->fn(io->arg, ev);
 }
 
-static void
+void
 io_kick(struct io *io)
 {
 	if (!io->is_closed_sent && !loop_timer_is_running(&io->kick))
 		loop_timer_start(io->loop, &io->kick, 0);
 }
 
-static void
+void
 io_die(struct io *io, const char *reason)
 {
 	if (!io->is_dead && io->reason == NULL)
@@ -225,34 +179,6 @@ io_read_plain(struct io *io, char *p, size_t room)
 	return -1;
 }
 
-static ssize_t
-io_read_tls(struct io *io, char *p, size_t room)
-{
-	int n, err;
-
-	ERR_clear_error();
-	n = SSL_read(io->ssl, p, room > INT32_MAX ? INT32_MAX : (int)room);
-	io->rd_wants_write = false;
-	if (n > 0)
-		return n;
-	err = SSL_get_error(io->ssl, n);
-	if (err == SSL_ERROR_WANT_READ)
-		return 0;
-	if (err == SSL_ERROR_WANT_WRITE) {
-		io->rd_wants_write = true;
-		return 0;
-	}
-	if (err == SSL_ERROR_ZERO_RETURN || err == SSL_ERROR_SYSCALL ||
-	    err == SSL_ERROR_SSL) {
-		io->is_eof = true;	/* close_notify, reset or truncation */
-		if (err == SSL_ERROR_SSL)
-			io_die(io, "TLS error");
-		return -1;
-	}
-	io_die(io, "TLS error");
-	return -1;
-}
-
 /* Read what fits; true when the owner should look at the input. */
 static bool
 io_fill(struct io *io)
@@ -355,27 +281,6 @@ io_out_is_busy(struct io *io)
 }
 
 static ssize_t
-io_send_tls(struct io *io, const char *p, size_t len)
-{
-	int n, err;
-
-	ERR_clear_error();
-	n = SSL_write(io->ssl, p, len > IO_SSL_CHUNK ? IO_SSL_CHUNK : (int)len);
-	io->wr_wants_read = false;
-	if (n > 0)
-		return n;
-	err = SSL_get_error(io->ssl, n);
-	if (err == SSL_ERROR_WANT_WRITE)
-		return 0;
-	if (err == SSL_ERROR_WANT_READ) {
-		io->wr_wants_read = true;
-		return 0;
-	}
-	io_die(io, "TLS write error");
-	return -1;
-}
-
-static ssize_t
 io_send_plain(struct io *io, const char *p, size_t len)
 {
 	ssize_t n;
@@ -400,21 +305,6 @@ io_sendable(const struct io *io)
 	if (io->tls == IO_TLS_FLUSHING && n > io->plain_left)
 		n = io->plain_left;
 	return n;
-}
-
-static void io_handshake(struct io *io);
-
-static void
-io_begin_handshake(struct io *io)
-{
-	io->ssl = SSL_new(io->tls_ctx);
-	if (io->ssl == NULL || SSL_set_fd(io->ssl, io->fd) != 1) {
-		io_die(io, "TLS setup failed");
-		return;
-	}
-	SSL_set_accept_state(io->ssl);
-	io->tls = IO_TLS_HANDSHAKE;
-	io_handshake(io);
 }
 
 static void
@@ -444,62 +334,6 @@ io_flush(struct io *io)
 		io->wants_drained = false;
 		io_emit(io, IO_EV_DRAINED);
 	}
-}
-
-/* ---- TLS ---- */
-
-static void
-io_handshake(struct io *io)
-{
-	int r, err;
-
-	ERR_clear_error();
-	r = SSL_do_handshake(io->ssl);
-	io->hs_wants_write = false;
-	if (r == 1) {
-		io->tls = IO_TLS_ON;
-		io_emit(io, IO_EV_TLS_READY);
-		return;
-	}
-	err = SSL_get_error(io->ssl, r);
-	if (err == SSL_ERROR_WANT_READ)
-		return;
-	if (err == SSL_ERROR_WANT_WRITE) {
-		io->hs_wants_write = true;
-		return;
-	}
-	io_die(io, "TLS handshake failed");
-}
-
-int
-io_starttls(struct io *io, SSL_CTX *ctx)
-{
-	if (io->tls != IO_TLS_NONE || ctx == NULL)
-		return -1;
-	io->in_start = io->in_end = 0;		/* RFC 3207 §4.2 */
-	io->tls_ctx = ctx;
-	io->plain_left = io_out_pending(io);
-	io->tls = IO_TLS_FLUSHING;
-	io_kick(io);
-	return 0;
-}
-
-bool
-io_is_tls(const struct io *io)
-{
-	return io->tls != IO_TLS_NONE;
-}
-
-const char *
-io_tls_version(const struct io *io)
-{
-	return io->tls == IO_TLS_ON ? SSL_get_version(io->ssl) : NULL;
-}
-
-const char *
-io_tls_cipher(const struct io *io)
-{
-	return io->tls == IO_TLS_ON ? SSL_get_cipher_name(io->ssl) : NULL;
 }
 
 /* ---- lifetime ---- */

@@ -91,6 +91,7 @@ smtp_body_begin(struct smtp_session *s)
 
 struct smtp_body_stats {
 	size_t max_line;
+	size_t line_limit;	/* longest line allowed, as measured */
 	size_t bare_lf;
 	size_t bare_cr;
 	size_t nul;
@@ -129,7 +130,7 @@ smtp_body_finish(struct smtp_session *s, const struct smtp_body_stats *st)
 		    "(lines end in CRLF, RFC 5321 2.3.8)", st->bare_lf ? "LF" : "CR");
 	else if (is_text && st->nul > 0)
 		smtp_reply(s, "550 5.6.0 Message refused: NUL byte in the data");
-	else if (is_text && st->max_line > SMTP_TEXT_LINE_MAX)
+	else if (is_text && st->max_line > st->line_limit)
 		smtp_reply(s, "550 5.6.0 Message refused: line longer than 1000 "
 		    "octets with CRLF (RFC 5321 4.5.3.1.6)");
 	else
@@ -217,6 +218,8 @@ smtp_data_pump(struct smtp_session *s)
 	smtp_return_carry(s);	/* what followed the end belongs to commands */
 	ds = smtp_data_decoder_stats(s->dec);
 	st.max_line = ds->max_line;
+	/* smtp_data counts a stuffed dot, which §4.5.3.1.6 does not */
+	st.line_limit = SMTP_TEXT_LINE_MAX + 1;
 	st.bare_lf = ds->bare_lf;
 	st.bare_cr = ds->bare_cr;
 	st.nul = ds->nul;
@@ -302,6 +305,7 @@ smtp_bdat_chunk_done(struct smtp_session *s)
 		if (tx->scan.is_prev_cr)
 			tx->scan.bare_cr++;	/* the message ended in a lone CR */
 		st.max_line = tx->scan.max_line;
+		st.line_limit = SMTP_TEXT_LINE_MAX;
 		st.bare_lf = tx->scan.bare_lf;
 		st.bare_cr = tx->scan.bare_cr;
 		st.nul = tx->scan.nul;

@@ -320,7 +320,8 @@ store_state_write(struct store *st, const char *dir, const struct store_state *s
 }
 
 /* A UIDVALIDITY never given before in this store: the clock, but always
- * above the last one handed out (kept in ./uidvalidity under ./lock). */
+ * above the last one handed out (kept in .meta/uidvalidity under
+ * .meta/lock). */
 static uint32_t
 store_next_uidvalidity(struct store *st)
 {
@@ -330,8 +331,8 @@ store_next_uidvalidity(struct store *st)
 	ssize_t len;
 	int lk, fd;
 
-	lk = store_lock(st, ".", LOCK_EX);
-	fd = openat(st->dfd, "uidvalidity", O_RDONLY | O_CLOEXEC);
+	lk = store_lock(st, STORE_META_DIR, LOCK_EX);
+	fd = openat(st->dfd, STORE_META_DIR "/uidvalidity", O_RDONLY | O_CLOEXEC);
 	if (fd != -1) {
 		len = read(fd, text, sizeof(text) - 1);
 		close(fd);
@@ -342,7 +343,7 @@ store_next_uidvalidity(struct store *st)
 	if (last < UINT32_MAX && v <= last)
 		v = (uint32_t)last + 1;
 	len = snprintf(text, sizeof(text), "%" PRIu32 "\n", v);
-	store_write_atomic(st, ".", "uidvalidity", text, (size_t)len);
+	store_write_atomic(st, STORE_META_DIR, "uidvalidity", text, (size_t)len);
 	store_unlock(lk);
 	return v;
 }
@@ -411,7 +412,8 @@ store_open(const char *dir, char *err, size_t errlen)
 		return NULL;
 	}
 	st->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (st->dfd == -1 || store_mkdirs(st, STORE_SPOOL_DIR) != 0) {
+	if (st->dfd == -1 || store_mkdirs(st, STORE_SPOOL_DIR) != 0 ||
+	    store_mkdirs(st, STORE_META_DIR) != 0) {
 		snprintf(err, errlen, "%s: %s", dir,
 		    st->dfd == -1 ? strerror(errno) : st->err);
 		store_free(&st);

@@ -11,6 +11,7 @@
 
 #define STORE_PATH_MAX		1024
 #define STORE_SPOOL_DIR		".tmp"
+#define STORE_META_DIR		".meta"	/* store-wide: lock, uidvalidity */
 #define STORE_STATE_FILE	"state"
 #define STORE_FLAGS_FILE	"flags"
 #define STORE_LOCK_FILE		"lock"

@@ -88,8 +88,8 @@ users_parse_line(struct users *u, const char *line, size_t len,
 {
 	const char *colon;
 
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
-		len--;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;		/* CRLF files; spaces may be part of a password */
 	if (len == 0 || line[0] == '#')
 		return 0;
 	colon = memchr(line, ':', len);

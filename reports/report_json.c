@@ -1,24 +1,16 @@
 /* report_json.c: the results JSON, schema "mailspec-results/1"
- * (DESIGN.md "Results JSON"; the fields are listed in reports/README.md),
- * and report_write_file(), the atomic file writer every report uses.
+ * (DESIGN.md "Results JSON"; the fields are listed in reports/README.md,
+ * the JSON Schema is reports/mailspec-results.schema.json).
  */
-#include "report.h"
+#include "report_private.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "buf.h"
 #include "json_writer.h"
 
-#define REPORT_JSON_SCHEMA "mailspec-results/1"
+#define REPORT_JSON_SCHEMA REPORT_RESULTS_SCHEMA
 #define REPORT_JSON_TOOL "mailspec"
-#ifndef MAILSPEC_VERSION
-#define MAILSPEC_VERSION "0.1.0"
-#endif
 /* The most one transcript event may take once escaped (4 bytes per byte). */
 #define REPORT_JSON_MAX_EVENT ((size_t)256 << 20)
 
@@ -49,30 +41,6 @@ report_json_strv(struct json_writer *w, const char *key, char *const *v)
 	json_writer_end_array(w);
 }
 
-/* "2026-11-22T04:40:00.123Z" (UTC, milliseconds) into out[32]; false if the
- * time cannot be represented. */
-static bool
-report_json_format_time(int64_t unix_ms, char out[32])
-{
-	int64_t ms = unix_ms % 1000, secs = unix_ms / 1000;
-	time_t t;
-	struct tm tm;
-	size_t n;
-
-	if (ms < 0) {		/* floor for times before 1970 */
-		ms += 1000;
-		secs--;
-	}
-	t = (time_t)secs;
-	if ((int64_t)t != secs || gmtime_r(&t, &tm) == NULL)
-		return false;
-	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (n == 0 || n + 6 > 32)
-		return false;
-	snprintf(out + n, 32 - n, ".%03dZ", (int)ms);
-	return true;
-}
-
 static void
 report_json_write_header(struct json_writer *w, const struct results_run *run)
 {
@@ -98,7 +66,7 @@ report_json_write_header(struct json_writer *w, const struct results_run *run)
 	json_writer_end_object(w);
 	json_writer_end_object(w);
 	report_json_member(w, "started",
-	    report_json_format_time(run->started_unix_ms, when) ? when : NULL);
+	    report_format_time(run->started_unix_ms, when) ? when : NULL);
 	json_writer_key(w, "duration_ms");
 	json_writer_uint(w, run->duration_ms);
 }
@@ -215,71 +183,4 @@ report_json_write(const struct results_run *run, FILE *out)
 	json_writer_end_array(&w);
 	json_writer_end_object(&w);
 	return json_writer_finish(&w);
-}
-
-/* "path.tmp.<pid>", malloc'ed; NULL on ENOMEM. */
-static char *
-report_temp_path(const char *path)
-{
-	size_t len = strlen(path) + 32;
-	char *tmp = malloc(len);
-
-	if (tmp != NULL)
-		snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-	return tmp;
-}
-
-/* Run fn into tmp, then flush and fsync it; 0 or -1 with errno set. */
-static int
-report_write_temp(const char *tmp,
-    int (*fn)(const struct results_run *, FILE *), const struct results_run *run)
-{
-	FILE *f;
-	int fd, rc, saved;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	f = fdopen(fd, "w");
-	if (f == NULL) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	rc = fn(run, f);
-	if (rc == 0 && (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0))
-		rc = -1;
-	saved = errno;
-	if (fclose(f) != 0 && rc == 0) {
-		rc = -1;
-		saved = errno;
-	}
-	errno = saved;
-	return rc;
-}
-
-int
-report_write_file(const char *path,
-    int (*fn)(const struct results_run *, FILE *), const struct results_run *run)
-{
-	char *tmp;
-	int saved;
-
-	if (path == NULL || fn == NULL || run == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	tmp = report_temp_path(path);
-	if (tmp == NULL)
-		return -1;
-	if (report_write_temp(tmp, fn, run) == 0 && rename(tmp, path) == 0) {
-		free(tmp);
-		return 0;
-	}
-	saved = errno;
-	unlink(tmp);
-	free(tmp);
-	errno = saved != 0 ? saved : EIO;
-	return -1;
 }

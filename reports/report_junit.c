@@ -8,15 +8,12 @@
  * valid UTF-8, and characters XML 1.0 does not allow (control characters,
  * U+FFFE, U+FFFF), are replaced by the transcript escape "\xHH" of each byte.
  */
-#include "report.h"
+#include "report_private.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "buf.h"
-#include "json_writer.h"
 
 #define JUNIT_NO_PROTOCOL "other"
 /* The most one transcript event may take once escaped. */
@@ -27,65 +24,10 @@ struct junit_counts {
 	uint64_t ms;
 };
 
-static bool
-junit_is_xml_char(uint32_t cp)
-{
-	return cp == 0x9 || cp == 0xa || cp == 0xd ||
-	    (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) ||
-	    (cp >= 0x10000 && cp <= 0x10ffff);
-}
-
-/* The replacement or entity for the character at p, or NULL to copy it;
- * *n_r is set to the bytes it covers. esc must hold 16 bytes. */
-static const char *
-junit_escape_char(const unsigned char *p, size_t n, bool is_attr,
-    char esc[16], size_t *n_r)
-{
-	uint32_t cp;
-	size_t len = json_writer_utf8_decode(p, n, &cp);
-
-	*n_r = len > 0 ? len : 1;
-	if (len == 0 || !junit_is_xml_char(cp)) {
-		*n_r = 1;	/* one byte at a time: "\xHH" each */
-		snprintf(esc, 16, "\\x%02x", p[0]);
-		return esc;
-	}
-	switch (cp) {
-	case '&': return "&amp;";
-	case '<': return "&lt;";
-	case '>': return "&gt;";
-	case '\r': return "&#13;";
-	case '"': return is_attr ? "&quot;" : NULL;
-	case '\'': return is_attr ? "&apos;" : NULL;
-	case '\n': return is_attr ? "&#10;" : NULL;
-	case '\t': return is_attr ? "&#9;" : NULL;
-	}
-	return NULL;
-}
-
 static void
 junit_put_escaped(FILE *out, const char *s, bool is_attr)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len, i = 0, run = 0, n;
-	char esc[16];
-	const char *rep;
-
-	if (s == NULL)
-		return;
-	len = strlen(s);
-	while (i < len) {
-		rep = junit_escape_char(p + i, len - i, is_attr, esc, &n);
-		if (rep == NULL) {
-			i += n;
-			continue;
-		}
-		fwrite(s + run, 1, i - run, out);
-		fputs(rep, out);
-		i += n;
-		run = i;
-	}
-	fwrite(s + run, 1, len - run, out);
+	report_put_xml_str(out, s, is_attr);
 }
 
 /* ` name="value"` */
@@ -217,22 +159,15 @@ junit_write_details(FILE *out, const struct result *r)
 static int
 junit_write_transcript(FILE *out, const struct result *r, struct buf *scratch)
 {
-	static const char *const dirs[] = { "C:", "S:", "--" };
 	size_t i;
 
 	fputs("transcript:\n", out);
 	for (i = 0; r->events != NULL && i < r->nevents; i++) {
-		const struct transcript_event *ev = &r->events[i];
-		unsigned dir = (unsigned)ev->dir <= TRANSCRIPT_NOTE ? ev->dir : 2;
-
 		buf_clear(scratch);
-		if (ev->data != NULL && !buf_append_escaped(scratch, ev->data, ev->len))
+		if (!report_event_prefix(scratch, &r->events[i]) ||
+		    !report_event_data(scratch, &r->events[i], JUNIT_MAX_EVENT / 4 - 4096))
 			return -1;
-		fprintf(out, "[%6" PRIu64 ".%03" PRIu64 " ms] ",
-		    ev->t_us / 1000, ev->t_us % 1000);
-		junit_put_escaped(out, ev->conn != NULL ? ev->conn : "-", false);
-		fprintf(out, " %s ", dirs[dir]);
-		junit_put_escaped(out, scratch->len > 0 ? scratch->data : "", false);
+		report_put_xml(out, scratch->data, scratch->len, false);
 		fputc('\n', out);
 	}
 	return 0;
@@ -299,10 +234,39 @@ junit_write_system_out(FILE *out, const struct result *r, struct buf *scratch)
 	else
 		fprintf(out, "verdict: %s\n", verdict_name(r->verdict));
 	junit_write_details(out, r);
-	if (is_failed)
+	if (is_failed || r->verdict == VERDICT_NON_STRICT)
 		rc = junit_write_transcript(out, r, scratch);
 	fputs("</system-out>\n", out);
 	return rc;
+}
+
+/* Only [A-Za-z0-9_-]: Jenkins splits a classname at its dots. */
+static void
+junit_put_name_part(FILE *out, const char *s)
+{
+	for (; *s != '\0'; s++)
+		fputc((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' ? *s : '_', out);
+}
+
+/* classname="smtp.rfc5321.s4_1_1_1": Jenkins shows package "smtp.rfc5321"
+ * (protocol and RFC), class "s4_1_1_1" (the section, dots as '_'). */
+static void
+junit_put_classname(FILE *out, const struct result *r, const char *suite)
+{
+	fputs(" classname=\"", out);
+	junit_put_name_part(out, suite);
+	if (r->rfc > 0)
+		fprintf(out, ".rfc%d", r->rfc);
+	else
+		fputs(".no_rfc", out);
+	if (r->section != NULL && r->section[0] != '\0') {
+		fputs(".s", out);
+		junit_put_name_part(out, r->section);
+	} else {
+		fputs(".no_section", out);
+	}
+	fputc('"', out);
 }
 
 static int
@@ -313,11 +277,7 @@ junit_write_testcase(FILE *out, const struct result *r, const char *suite,
 
 	fputs("    <testcase", out);
 	junit_put_attr(out, "name", r->id);
-	fputs(" classname=\"", out);
-	junit_put_escaped(out, suite, true);
-	if (r->rfc > 0)
-		fprintf(out, ".rfc%d", r->rfc);
-	fputc('"', out);
+	junit_put_classname(out, r, suite);
 	junit_put_attr_time(out, r->duration_ms);
 	if (r->verdict == VERDICT_PASS) {
 		fputs("/>\n", out);

@@ -350,3 +350,14 @@ def test_known_failing_missing_file(tmp_path, fake_smtp, run_mailspec):
     rc, out, err = run_mailspec("run", "--smtp", srv.url, "--known-failing",
                                 str(tmp_path / "nope"), str(MIXED))
     assert rc in (2, 4), f"a missing --known-failing file must not be ignored (rc {rc})"
+
+
+def test_trace_prints_passing_transcripts(tmp_path, fake_smtp, run_mailspec):
+    srv = fake_smtp(smtp_ok())
+    path = str(MIXED / "test.mixed.ehlo.yaml")
+    rc, out, err = run_mailspec("run", "--smtp", srv.url, path)
+    assert rc == 0 and "EHLO mailspec.example" not in out, out
+    rc, out, err = run_mailspec("run", "--smtp", srv.url, "--trace", path)
+    assert rc == 0
+    assert "EHLO mailspec.example" in out and "220 fake.example ESMTP ready" in out, out
+    check_output_shape(out)

@@ -78,6 +78,7 @@ def test_bare_lf_and_cr_in_commands(mail_server):
         assert c.reply()[0] == 500
         assert c.cmd("NOOP")[0] == 250              # nothing else was pending
         assert c.cmd("QUIT")[0] == 221
+    assert served_quickly(mail_server) < 3
 
 
 def test_bare_lf_in_data_refuses_the_message(mail_server):
@@ -248,6 +249,7 @@ def test_starttls_command_injection_is_discarded(mail_server):
         assert code == 503, lines                   # the injected MAIL never ran
         code, lines = c.cmd("DATA")
         assert code == 503
+    assert served_quickly(mail_server) < 3
 
 
 def test_garbage_instead_of_tls_handshake(mail_server):

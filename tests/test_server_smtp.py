@@ -345,14 +345,24 @@ def test_recipient_limit(mail_server):
 
 
 def test_long_text_line_in_data(mail_server):
+    # RFC 5321 §4.5.3.1.6: 1000 octets with CRLF, the transparency dot not
+    # counted; DATA and BDAT alike.
     with mail_server.client() as c:
         c.greet()
-        ok = b"Subject: l\r\n\r\n" + b"a" * 998 + b"\r\n"
-        assert c.send_message("x@y.example", [ALICE], ok, ehlo=False)[0] == 250
-        code, lines = c.send_message("x@y.example", [ALICE],
-                                     b"Subject: l\r\n\r\n" + b"a" * 999 + b"\r\n", ehlo=False)
+        for body, code in [
+            (b"Subject: l\r\n\r\n" + b"a" * 998 + b"\r\n", 250),
+            (b"Subject: l\r\n\r\n." + b"a" * 997 + b"\r\n", 250),   # sent as 999
+            (b"Subject: l\r\n\r\n" + b"a" * 1000 + b"\r\n", 550),
+        ]:
+            got, lines = c.send_message("x@y.example", [ALICE], body, ehlo=False)
+            assert got == code, lines
+        assert c.cmd("MAIL FROM:<x@y.example>")[0] == 250
+        assert c.cmd(f"RCPT TO:<{ALICE}>")[0] == 250
+        body = b"Subject: l\r\n\r\n" + b"b" * 999 + b"\r\n"
+        c.send(f"BDAT {len(body)} LAST\r\n".encode() + body)
+        code, lines = c.reply()
         assert code == 550 and enhanced(lines[0]) == "5.6.0"
-    assert len(mail_server.messages("alice")) == 1
+    assert len(mail_server.messages("alice")) == 2
 
 
 # ---------------------------------------------------------------- SMTPUTF8
@@ -469,12 +479,36 @@ def test_ipv6_listener(server_factory):
     assert b"[IPv6:::1]" in srv.messages("alice")[0][1]
 
 
-def test_sigterm_says_421_to_open_sessions(server_factory):
-    srv = server_factory()
-    c = srv.client()
-    c.greet()
-    assert srv.stop() == 0
-    code, lines = c.reply()
-    assert code == 421 and enhanced(lines[0]) == "4.3.2"
-    assert c.expect_closed()
-    c.close()
+def test_sigterm_with_sessions_in_every_state(server_factory):
+    srv = server_factory(allow_plaintext_auth=True)
+    idle = srv.client()
+    idle.greet()
+    in_data = srv.client()
+    in_data.greet()
+    assert in_data.cmd("MAIL FROM:<x@y.example>")[0] == 250
+    assert in_data.cmd(f"RCPT TO:<{ALICE}>")[0] == 250
+    assert in_data.cmd("DATA")[0] == 354
+    in_data.send(b"Subject: never finished\r\n\r\nhalf")
+    in_bdat = srv.client()
+    in_bdat.greet()
+    assert in_bdat.cmd("MAIL FROM:<x@y.example>")[0] == 250
+    assert in_bdat.cmd(f"RCPT TO:<{ALICE}>")[0] == 250
+    in_bdat.send(b"BDAT 100 LAST\r\nhalf")
+    in_auth = srv.client()
+    in_auth.greet()
+    assert in_auth.cmd("AUTH LOGIN")[0] == 334
+    in_tls = srv.client()
+    in_tls.greet()
+    assert in_tls.cmd("STARTTLS")[0] == 220          # no handshake follows
+    import time
+    time.sleep(0.2)
+    assert srv.stop() == 0                            # and no sanitizer report
+    for c in (idle, in_data, in_bdat, in_auth):
+        code, lines = c.reply()
+        assert code == 421 and enhanced(lines[0]) == "4.3.2", lines
+        assert c.expect_closed()
+        c.close()
+    assert in_tls.expect_closed()
+    in_tls.close()
+    assert srv.messages("alice") == []
+    assert srv.spool_files() == []

@@ -114,6 +114,8 @@ static const struct resp_case resp_cases[] = {
 	  "ERR|-|[A//B] x|-|w15;" },
 	{ "not a code: unclosed", 0, 0, "n", S("-ERR [IN-USE x\r\n"),
 	  "ERR|-|[IN-USE x|-|w16;" },
+	{ "not a code: unclosed at the end", 0, 0, "n", S("-ERR [IN-USE\r\n"),
+	  "ERR|-|[IN-USE|-|w14;" },
 	{ "not a code: SP inside", 0, 0, "n", S("-ERR [IN USE] x\r\n"),
 	  "ERR|-|[IN USE] x|-|w17;" },
 	{ "not a code: not at the start", 0, 0, "n", S("-ERR x [IN-USE]\r\n"),
@@ -431,6 +433,12 @@ test_resp_pending_reset(void)
 	pop3_resp_parser_free(&p);
 	pop3_resp_parser_free(&p);
 	pop3_resp_parser_free(NULL);
+	/* a line limit the framing cannot hold */
+	{
+		struct pop3_resp_limits huge = { SIZE_MAX, 0 };
+
+		CHECK(pop3_resp_parser_new(&huge) == NULL);
+	}
 }
 
 static void

@@ -335,8 +335,8 @@ test_junit_text(const char *t)
 	HAS(t, "<testsuite name=\"imap\" tests=\"2\" failures=\"0\" errors=\"0\" "
 	    "skipped=\"2\"");
 	HAS(t, "<testsuite name=\"other\" tests=\"1\"");
-	HAS(t, "<testcase name=\"smtp.pass\" classname=\"smtp.rfc5321\" time=\"0.012\"/>");
-	HAS(t, "<testcase name=\"bare\" classname=\"other\" time=\"0.000\"/>");
+	HAS(t, "<testcase name=\"smtp.pass\" classname=\"smtp.rfc5321.s4_1_1_1\" time=\"0.012\"/>");
+	HAS(t, "<testcase name=\"bare\" classname=\"other.no_rfc.no_section\" time=\"0.000\"/>");
 	HAS(t, "<property name=\"target\" value=\"bundled &quot;ref&quot; &lt;server&gt;\"/>");
 	HAS(t, "<property name=\"endpoint.imap\" value=\"imap://127.0.0.1:1143?a=1&amp;b=2\"/>");
 	HAS(t, "<property name=\"smtp.fail.rfc\" value=\"5321\"/>");

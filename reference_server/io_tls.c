@@ -1,4 +1,17 @@
-static ssize_t
+/* io_tls.c: the TLS transport under io.c: OpenSSL on the non-blocking
+ * socket itself (no memory BIOs), WANT_READ/WANT_WRITE recorded so io.c
+ * can ask epoll for the right readiness.
+ *
+ * RFC 3207 §4.2 (STARTTLS: the plaintext that followed the command is
+ * thrown away before the handshake: CVE-2011-0411), RFC 8314 §3.3 and
+ * RFC 2595 §3.1 (implicit TLS and STLS/STARTTLS for POP3 and IMAP use the
+ * same call), RFC 8446 §6.1 (close_notify is sent when closing cleanly).
+ */
+#include "io_private.h"
+
+#include <openssl/err.h>
+
+ssize_t
 io_read_tls(struct io *io, char *p, size_t room)
 {
 	int n, err;
@@ -26,7 +39,7 @@ io_read_tls(struct io *io, char *p, size_t room)
 	return -1;
 }
 
-static ssize_t
+ssize_t
 io_send_tls(struct io *io, const char *p, size_t len)
 {
 	int n, err;
@@ -47,7 +60,7 @@ io_send_tls(struct io *io, const char *p, size_t len)
 	return -1;
 }
 
-static void
+void
 io_begin_handshake(struct io *io)
 {
 	io->ssl = SSL_new(io->tls_ctx);
@@ -60,7 +73,7 @@ io_begin_handshake(struct io *io)
 	io_handshake(io);
 }
 
-static void
+void
 io_handshake(struct io *io)
 {
 	int r, err;
