@@ -2,6 +2,7 @@
 #ifndef MAILSPEC_EXEC_H
 #define MAILSPEC_EXEC_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -113,6 +114,10 @@ void caps_free(char ***caps, size_t *ncaps);
  * error with x->msg set; group_r gets the first group or the match. */
 int judge_regex(struct exec *x, const struct text *pat, const char *subj, size_t len,
     struct buf *group_r);
+/* Start a failure message: "expected: <fmt>\nactual: "; the caller
+ * appends its description of what arrived. */
+void judge_vexpected(struct exec *x, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Run e's captures over subj: OK, FAIL (*failed_r: which one did not
  * match), or SCENARIO_ERROR. */
 enum step_rc judge_captures(struct exec *x, const struct expect *e, const char *subj,

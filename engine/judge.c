@@ -1,5 +1,6 @@
 /* judge.c: what SMTP, POP3 and IMAP expectations share: patterns with
  * variables inserted literally, and captures into variables. */
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "exec.h"
@@ -28,6 +29,15 @@ judge_regex(struct exec *x, const struct text *pat, const char *subj, size_t len
 	if (rc < 0)
 		exec_fail(x, STEP_RC_SCENARIO_ERROR, "%s", err);
 	return rc;
+}
+
+void
+judge_vexpected(struct exec *x, const char *fmt, va_list ap)
+{
+	buf_clear(&x->msg);
+	buf_puts(&x->msg, "expected: ");
+	buf_vprintf(&x->msg, fmt, ap);
+	buf_puts(&x->msg, "\nactual: ");
 }
 
 enum step_rc

@@ -36,12 +36,9 @@ judge_pop3_miss(struct exec *x, const struct pop3_resp *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	buf_clear(&x->msg);
-	buf_puts(&x->msg, "expected: ");
 	va_start(ap, fmt);
-	buf_vprintf(&x->msg, fmt, ap);
+	judge_vexpected(x, fmt, ap);
 	va_end(ap);
-	buf_puts(&x->msg, "\nactual: ");
 	judge_pop3_describe(&x->msg, r);
 	return STEP_RC_FAIL;
 }

@@ -34,12 +34,9 @@ judge_miss(struct exec *x, const struct smtp_reply *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	buf_clear(&x->msg);
-	buf_puts(&x->msg, "expected: ");
 	va_start(ap, fmt);
-	buf_vprintf(&x->msg, fmt, ap);
+	judge_vexpected(x, fmt, ap);
 	va_end(ap);
-	buf_puts(&x->msg, "\nactual: ");
 	judge_describe(&x->msg, r);
 	return STEP_RC_FAIL;
 }
