@@ -154,9 +154,17 @@ struct report_md {
 
 void report_md_init(struct report_md *md, size_t max);
 void report_md_release(struct report_md *md);
-/* Move the block into the document if it fits (keeping room for the
- * overflow line), else count it as dropped; the block is cleared. */
-void report_md_commit(struct report_md *md);
+/* Move the block into the document if it is complete (every append to it
+ * succeeded) and fits, keeping room for the overflow line; else count it
+ * as dropped and stop adding. The block is cleared. */
+void report_md_commit(struct report_md *md, bool is_complete);
+/* Append text as a fenced code block (a fence longer than any backtick run
+ * in it), at most max bytes, invalid UTF-8 and control bytes as \xHH. */
+bool report_md_fenced(struct buf *b, const char *text, size_t len, size_t max);
+/* The emoji GitHub shows for a verdict. */
+const char *report_md_emoji(enum verdict v);
+/* A "met/tested" table cell. */
+bool report_md_tally(struct buf *b, const struct report_tally *t);
 /* Write the document, and if anything was dropped the overflow line
  * naming what; 0 or -1 with errno set. */
 int report_md_finish(struct report_md *md, FILE *out, const char *what);

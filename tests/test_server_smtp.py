@@ -512,3 +512,26 @@ def test_sigterm_with_sessions_in_every_state(server_factory):
     in_tls.close()
     assert srv.messages("alice") == []
     assert srv.spool_files() == []
+
+
+def test_usage_and_startup_errors(tmp_path):
+    from server_fixtures import SERVER_BIN
+    store = str(tmp_path / "store")
+    for argv, rc, text in [
+        ([], 2, "--store"),
+        (["--smtp", "127.0.0.1:0"], 2, "--store"),
+        (["--store", store], 2, "listener"),
+        (["--store", store, "--smtp", "127.0.0.1:0", "--pop9", "x"], 2, "bad option"),
+        (["--store", store, "--smtp", "127.0.0.1:0", "--smtp", "127.0.0.1:0"], 2, "twice"),
+        (["--store", store, "--smtp", "127.0.0.1"], 1, "ADDR:PORT"),
+        (["--store", store, "--smtp", "[::1:25"], 1, "ADDR:PORT"),
+        (["--store", store, "--smtp", "127.0.0.1:0", "--idle-timeout", "0"], 2, "number"),
+        (["--store", store, "--smtp", "127.0.0.1:0", "--users", "/nonexistent"], 1,
+         "/nonexistent"),
+        (["--store", store, "--smtp", "127.0.0.1:0", "--tls-cert", "/nonexistent"], 1,
+         "--tls-key"),
+    ]:
+        r = subprocess.run([str(SERVER_BIN)] + argv, capture_output=True, timeout=20)
+        assert r.returncode == rc, (argv, r.stderr)
+        assert text.encode() in r.stderr, (argv, r.stderr)
+        assert b"Sanitizer" not in r.stderr and b"runtime error" not in r.stderr
