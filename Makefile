@@ -180,15 +180,26 @@ FUZZ_TARGETS := \
 # the harnesses link every codec
 FUZZ_PROTO_SRCS := $(PROTO_SRCS)
 
+# harnesses of engine parts (the scenario loader) also link these and libs
+FUZZ_ENGINE_TARGETS := \
+	fuzz_scenario_loader
+
+FUZZ_ENGINE_SRCS := \
+	engine/scenario.c \
+	engine/loader.c \
+	engine/loader_steps.c \
+	engine/loader_yaml.c
+FUZZ_ENGINE_LIBS := -lyaml -lpcre2-8
+
 FUZZ_CC      ?= clang
-FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -MMD -MP -Iengine/proto -Ifuzz \
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -MMD -MP -Iengine/proto -Iengine -Ireports -Ifuzz \
                 -fno-omit-frame-pointer -fno-sanitize-recover=all \
                 -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 FUZZ_OBJDIR   = $(BUILD)/fuzz/obj
 REPLAY_OBJDIR = $(BUILD)/fuzz-replay/obj
-FUZZ_BINS     = $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
-REPLAY_BINS   = $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS))
+FUZZ_BINS     = $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS) $(FUZZ_ENGINE_TARGETS))
+REPLAY_BINS   = $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS) $(FUZZ_ENGINE_TARGETS))
 T       ?= fuzz_smtp_cmd
 SECONDS ?= 60
 
@@ -201,7 +212,14 @@ $(FUZZ_OBJDIR)/%.o: %.c
 
 $(FUZZ_BINS): $(BUILD)/fuzz/%: $(FUZZ_OBJDIR)/fuzz/%.o \
 		$(patsubst %.c,$(FUZZ_OBJDIR)/%.o,$(FUZZ_PROTO_SRCS))
-	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
+
+$(addprefix $(BUILD)/fuzz/,$(FUZZ_ENGINE_TARGETS)): \
+		$(patsubst %.c,$(FUZZ_OBJDIR)/%.o,$(FUZZ_ENGINE_SRCS))
+$(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_ENGINE_TARGETS)): \
+		$(patsubst %.c,$(REPLAY_OBJDIR)/%.o,$(FUZZ_ENGINE_SRCS))
+$(addprefix $(BUILD)/fuzz/,$(FUZZ_ENGINE_TARGETS)) \
+$(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_ENGINE_TARGETS)): FUZZ_LIBS := $(FUZZ_ENGINE_LIBS)
 
 $(REPLAY_OBJDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -210,10 +228,10 @@ $(REPLAY_OBJDIR)/%.o: %.c
 $(REPLAY_BINS): $(BUILD)/fuzz-replay/%: $(REPLAY_OBJDIR)/fuzz/%.o \
 		$(REPLAY_OBJDIR)/fuzz/standalone_main.o \
 		$(patsubst %.c,$(REPLAY_OBJDIR)/%.o,$(FUZZ_PROTO_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
 
 fuzz-replay: $(REPLAY_BINS)
-	@for t in $(FUZZ_TARGETS); do \
+	@for t in $(FUZZ_TARGETS) $(FUZZ_ENGINE_TARGETS); do \
 		dirs=fuzz/corpus/$$t; \
 		if [ -d fuzz/regress/$$t ]; then dirs="$$dirs fuzz/regress/$$t"; fi; \
 		$(BUILD)/fuzz-replay/$$t $$dirs || exit 1; \

@@ -423,6 +423,38 @@ loader_yaml_error(struct lctx *c, const yaml_parser_t *yp)
 		lerr_at(c, line, col, "%s", yp->problem ? yp->problem : "YAML error");
 }
 
+/* YAML 1.1 §3.2.1.1: mapping keys are unique; libyaml does not check. */
+static void
+loader_check_duplicate_keys(struct lctx *c)
+{
+	yaml_node_t *n;
+
+	for (n = c->doc->nodes.start; n < c->doc->nodes.top; n++) {
+		yaml_node_pair_t *p, *q;
+
+		if (n->type != YAML_MAPPING_NODE)
+			continue;
+		for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = lnode(c, p->key);
+
+			if (k->type != YAML_SCALAR_NODE)
+				continue;
+			for (q = n->data.mapping.pairs.start; q < p; q++) {
+				yaml_node_t *k2 = lnode(c, q->key);
+				if (k2->type == YAML_SCALAR_NODE &&
+				    k2->data.scalar.length == k->data.scalar.length &&
+				    memcmp(k2->data.scalar.value, k->data.scalar.value,
+				    k->data.scalar.length) == 0) {
+					lerr(c, k, "duplicate key '%s' (first at line %d)",
+					    (const char *)k->data.scalar.value,
+					    (int)k2->start_mark.line + 1);
+					break;
+				}
+			}
+		}
+	}
+}
+
 /* Parse one document into a scenario; NULL on errors (already reported). */
 static struct scenario *
 loader_parse_file(const char *path, const char *src, size_t len, FILE *err, size_t *nerr)
@@ -440,6 +472,7 @@ loader_parse_file(const char *path, const char *src, size_t len, FILE *err, size
 		goto out;
 	}
 	c.doc = &doc;
+	loader_check_duplicate_keys(&c);
 	if (yaml_document_get_root_node(&doc) == NULL) {
 		lerr_at(&c, 1, 1, "empty file");
 	} else if ((s = arena_alloc(c.arena, sizeof(*s))) != NULL) {

@@ -649,6 +649,7 @@ loader_steps_into(struct lctx *c, const yaml_node_t *n, struct step **steps, siz
 	size_t count;
 	bool ok = true;
 
+	*nsteps = 0;
 	if (++c->nesting > LOADER_MAX_NESTING) {
 		lerr(c, n, "retry groups nest more than %d deep", LOADER_MAX_NESTING);
 		c->nesting--;
