@@ -41,16 +41,28 @@ ms_check_port() {
 	[ "$2" -ge 1024 ] && [ "$2" -le 65535 ] || ms_die "$1 port $2: use a high port (1024-65535)"
 }
 
-# ms_free_ports N: N distinct loopback TCP ports that were free a moment ago.
+# ms_free_ports N: N distinct TCP ports that were free a moment ago on both
+# loopback addresses in use (bind to port 0 on one address may return a
+# port that a listener holds on another).
 ms_free_ports() {
-	/usr/bin/python3 - "$1" <<'EOF'
+	/usr/bin/python3 - "$1" "$MS_SMTP_ADDR" "$MS_DOVECOT_ADDR" <<'EOF'
 import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
+n, addrs = int(sys.argv[1]), list(dict.fromkeys(sys.argv[2:]))
+held, ports = [], []
+while len(ports) < n and len(held) < 50 * n:
     s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
+    s.bind((addrs[0], 0))
+    held.append(s)
+    port = s.getsockname()[1]
+    try:
+        for a in addrs[1:]:
+            o = socket.socket()
+            held.append(o)
+            o.bind((a, port))
+    except OSError:
+        continue
+    ports.append(port)
+print(" ".join(map(str, ports)))
 EOF
 }
 
@@ -176,13 +188,15 @@ ms_stop_master() {
 	rm -f "$pidfile"
 }
 
-# ms_known_ids FILE: the ids of a known-failing list, as a YAML flow list.
+# ms_known_ids FILE...: the ids of known-failing lists (missing files are
+# skipped), as a YAML flow list.
 ms_known_ids() {
-	local ids=""
-	if [ -f "$1" ]; then
-		ids=$(sed -e 's/#.*//' -e 's/^[[:space:]]*//' "$1" | awk 'NF { print $1 }' | paste -sd, - | sed 's/,/, /g')
-	fi
-	printf '[%s]' "$ids"
+	local ids="" f
+	for f in "$@"; do
+		[ -f "$f" ] || continue
+		ids="$ids $(sed -e 's/#.*//' "$f" | awk 'NF { print $1 }')"
+	done
+	printf '[%s]' "$(echo $ids | sed 's/ /, /g')"
 }
 
 # ms_users_yaml: the test users as a YAML flow list.

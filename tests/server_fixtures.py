@@ -1,7 +1,7 @@
 """Fixtures and helpers for the reference server's end-to-end tests.
 
 Start mailspec-server on ephemeral loopback ports with a temporary store,
-talk to it with a raw line client (RawSMTP), read its store directly
+talk to it with raw line clients (RawSMTP, RawPOP3), read its store directly
 (the on-disk format is in reference_server/README.md), and stop it with
 SIGTERM at the end of each test: the exit status must be 0 and its
 stderr free of AddressSanitizer/LeakSanitizer/UBSan reports (make test
@@ -293,6 +293,120 @@ class RawSMTP:
         assert self.cmd("DATA")[0] == 354
         self.send(dot_stuff(body) + b".\r\n")
         return self.reply()
+
+
+class RawPOP3:
+    """A POP3 line client that shows exactly what the server sends
+    (RFC 1939 §3): status lines, and dot-terminated bodies unstuffed."""
+
+    def __init__(self, addr, timeout=10.0, implicit_tls=False):
+        self.addr = addr
+        self.sock = socket.create_connection(addr, timeout=timeout)
+        if implicit_tls:
+            self.sock = _client_tls().wrap_socket(self.sock)
+        self.buf = b""
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("server closed the connection")
+            self.buf += chunk
+        ln, self.buf = self.buf.split(b"\r\n", 1)
+        return ln.decode("utf-8", "replace")
+
+    def status(self):
+        """One status line: (True for +OK / False for -ERR / "+" for a
+        SASL continuation, the text after the status)."""
+        ln = self.line()
+        if ln == "+OK" or ln.startswith("+OK "):
+            return True, ln[4:]
+        if ln == "-ERR" or ln.startswith("-ERR "):
+            return False, ln[5:]
+        assert ln.startswith("+ "), ln
+        return "+", ln[2:]
+
+    def body(self):
+        """The lines of a multi-line body up to ".", unstuffed (bytes)."""
+        out = []
+        while True:
+            while b"\r\n" not in self.buf:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise EOFError("server closed inside a body")
+                self.buf += chunk
+            ln, self.buf = self.buf.split(b"\r\n", 1)
+            if ln == b".":
+                return out
+            out.append(ln[1:] if ln.startswith(b".") else ln)
+
+    def cmd(self, line):
+        self.send(line + "\r\n")
+        return self.status()
+
+    def multi(self, line):
+        """A command with a multi-line answer: (ok, text, lines or None)."""
+        ok, text = self.cmd(line)
+        return ok, text, self.body() if ok is True else None
+
+    def stls(self):
+        ok, text = self.cmd("STLS")
+        assert ok is True, text
+        assert self.buf == b"", self.buf      # nothing between +OK and TLS
+        self.sock = _client_tls().wrap_socket(self.sock)
+
+    def login(self, user, password):
+        assert self.cmd(f"USER {user}")[0] is True
+        ok, text = self.cmd(f"PASS {password}")
+        assert ok is True, text
+        return text
+
+    def expect_closed(self, timeout=10.0):
+        """True when the server closes the connection within timeout."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                if not self.sock.recv(65536):
+                    return True
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
+            return True
+        except socket.timeout:
+            return False
+
+
+def _client_tls():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def pop3_served_quickly(server, name="pop3"):
+    """Another POP3 client gets a greeting and a CAPA round trip promptly."""
+    start = time.monotonic()
+    with RawPOP3(server.addr(name), timeout=5.0) as c:
+        assert c.status()[0] is True
+        ok, _, caps = c.multi("CAPA")
+        assert ok is True and caps
+        assert c.cmd("QUIT")[0] is True
+    return time.monotonic() - start
 
 
 def dot_stuff(body):

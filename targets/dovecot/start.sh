@@ -25,11 +25,14 @@ IMAP=${MAILSPEC_IMAP_PORT:-}
 IMAPS=${MAILSPEC_IMAPS_PORT:-}
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--*=*) ms_die "use '${1%%=*} PORT', not $1";;
+	--smtp|--submission|--pop3|--pop3s|--imap|--imaps)
+		[ $# -ge 2 ] || ms_die "$1 needs a port number";;&
 	--pop3) POP3=$2; shift 2;;
 	--pop3s) POP3S=$2; shift 2;;
 	--imap) IMAP=$2; shift 2;;
 	--imaps) IMAPS=$2; shift 2;;
-	-h|--help) sed -n '2,16p' "$0"; exit 0;;
+	-h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0;;
 	-*) ms_die "unknown option $1";;
 	*) [ -z "$WORK_ARG" ] || ms_die "one work directory only"; WORK_ARG=$1; shift;;
 	esac

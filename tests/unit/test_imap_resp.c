@@ -1,0 +1,453 @@
+/* test_imap_resp.c: unit tests for the IMAP response parser
+ * (engine/proto/imap_resp.c, imap_resp_query.c, imap_lex.c, imap_frame.c,
+ * imap_section.c, imap_node.c): RFC 9051 §2.2.2, §4, §6-§7 and §9,
+ * RFC 3501 §7, RFC 3516 (literal8), RFC 5256 (thread lists).
+ *
+ * Every input is fed whole, one byte at a time and in other chunk sizes,
+ * each chunk an exact-size heap copy, and must give the same items; every
+ * response is written back with imap_resp_write() and parsed again to the
+ * same response; for canonical inputs the written text is the input. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "imap_resp.h"
+#include "test_imap_dump.h"
+#include "unit.h"
+
+static const size_t chunk_sizes[] = { SIZE_MAX, 1, 2, 3, 5, 7, 64, 5000 };
+
+static const struct imap_limits lim_small = { 40, 16, 120, 0, 3, 12 };
+static const struct imap_limits lim_size = { 0, 0, 60, 0, 0, 0 };
+
+struct resp_case {
+	const char *name;
+	const struct imap_limits *lim;	/* NULL: defaults */
+	bool is_canonical;		/* imap_resp_write() gives the input back */
+	const char *in;
+	size_t len;
+	/* per response (see record_resp), per error "E:<NAME>;" */
+	const char *items;
+};
+
+static const struct resp_case cases[] = {
+	/* RFC 9051 §6.1.1, §7.1.1, §7.2.2 */
+	{ "greeting", NULL, true, S("* OK IMAP4rev2 Service Ready\r\n"),
+	  "* OK|IMAP4rev2 Service Ready;" },
+	{ "6.1.1 capability", NULL, true,
+	  S("* CAPABILITY IMAP4rev2 STARTTLS AUTH=GSSAPI LOGINDISABLED\r\n"
+	    "abcd OK CAPABILITY completed\r\n"),
+	  "* CAPABILITY IMAP4rev2 STARTTLS AUTH=GSSAPI LOGINDISABLED;"
+	  "abcd OK|CAPABILITY completed;" },
+	{ "6.2.2 capability code", NULL, true,
+	  S("* OK [CAPABILITY IMAP4rev2 STARTTLS AUTH=GSSAPI LOGINDISABLED] Server ready\r\n"),
+	  "* OK [CAPABILITY IMAP4rev2 STARTTLS AUTH=GSSAPI LOGINDISABLED]|Server ready;" },
+	/* RFC 9051 §6.3.2 */
+	{ "6.3.2 select", NULL, true,
+	  S("* 172 EXISTS\r\n"
+	    "* OK [UIDVALIDITY 3857529045] UIDs valid\r\n"
+	    "* OK [UIDNEXT 4392] Predicted next UID\r\n"
+	    "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"
+	    "* OK [PERMANENTFLAGS (\\Deleted \\Seen \\*)] Limited\r\n"
+	    "* LIST () \"/\" INBOX\r\n"
+	    "A142 OK [READ-WRITE] SELECT completed\r\n"),
+	  "* 172 EXISTS;"
+	  "* OK [UIDVALIDITY #3857529045]|UIDs valid;"
+	  "* OK [UIDNEXT #4392]|Predicted next UID;"
+	  "* FLAGS (\\\\Answered \\\\Flagged \\\\Deleted \\\\Seen \\\\Draft);"
+	  "* OK [PERMANENTFLAGS (\\\\Deleted \\\\Seen \\\\*)]|Limited;"
+	  "* LIST () \"/\" INBOX;"
+	  "A142 OK [READ-WRITE]|SELECT completed;" },
+	{ "6.3.2 closed", NULL, true,
+	  S("* OK [CLOSED] Previous mailbox is now closed\r\n* 0 RECENT\r\n"),
+	  "* OK [CLOSED]|Previous mailbox is now closed;* 0 RECENT;" },
+	{ "6.3.3 examine", NULL, true,
+	  S("* OK [PERMANENTFLAGS ()] No permanent flags permitted\r\n"
+	    "A932 OK [READ-ONLY] EXAMINE completed\r\n"),
+	  "* OK [PERMANENTFLAGS ()]|No permanent flags permitted;"
+	  "A932 OK [READ-ONLY]|EXAMINE completed;" },
+	/* RFC 9051 §6.3.9 */
+	{ "6.3.9 list", NULL, true,
+	  S("* LIST (\\Noselect) \"/\" \"\"\r\n"
+	    "* LIST (\\Noselect) \".\" #news.\r\n"
+	    "* LIST (\\Noselect) \"/\" /\r\n"
+	    "* LIST (\\Noselect) \"/\" ~/Mail/foo\r\n"
+	    "* LIST (\\Marked \\NoInferiors) \"/\" \"inbox\"\r\n"
+	    "* LIST () \"/\" \"NewMailbox\" (\"OLDNAME\" (\"OldMailbox\"))\r\n"
+	    "A202 OK LIST completed\r\n"),
+	  "* LIST (\\\\Noselect) \"/\" \"\";"
+	  "* LIST (\\\\Noselect) \".\" #news.;"
+	  "* LIST (\\\\Noselect) \"/\" /;"
+	  "* LIST (\\\\Noselect) \"/\" ~/Mail/foo;"
+	  "* LIST (\\\\Marked \\\\NoInferiors) \"/\" \"inbox\";"
+	  "* LIST () \"/\" \"NewMailbox\" (\"OLDNAME\" (\"OldMailbox\"));"
+	  "A202 OK|LIST completed;" },
+	{ "6.3.11 status", NULL, true,
+	  S("* STATUS blurdybloop (MESSAGES 231 UIDNEXT 44292)\r\nA042 OK STATUS completed\r\n"),
+	  "* STATUS blurdybloop (MESSAGES #231 UIDNEXT #44292);A042 OK|STATUS completed;" },
+	/* RFC 9051 §6.4.4 */
+	{ "6.4.4 esearch", NULL, true,
+	  S("* ESEARCH (TAG \"A282\") MIN 2 COUNT 3\r\n"
+	    "* ESEARCH (TAG \"A283\") ALL 2,10:11\r\n"
+	    "* ESEARCH (TAG \"A284\")\r\n"
+	    "* ESEARCH (TAG \"A285\") UID MIN 7 MAX 3800\r\n"),
+	  "* ESEARCH (TAG \"A282\") MIN #2 COUNT #3;"
+	  "* ESEARCH (TAG \"A283\") ALL 2,10:11;"
+	  "* ESEARCH (TAG \"A284\");"
+	  "* ESEARCH (TAG \"A285\") UID MIN #7 MAX #3800;" },
+	{ "7.1 codes", NULL, true,
+	  S("A003 OK [APPENDUID 38505 3955] APPEND completed\r\n"
+	    "A004 OK [COPYUID 38505 304,319:320 3956:3958] Done\r\n"
+	    "* NO [UIDNOTSTICKY] Non-persistent UIDs\r\n"
+	    "* BYE Autologout; idle for too long\r\n"
+	    "* PREAUTH IMAP4rev2 server logged in as Smith\r\n"
+	    "A1 NO [ALERT] x\r\nA2 BAD [BADCHARSET (UTF-8 \"x]y\")] y\r\n"),
+	  "A003 OK [APPENDUID #38505 #3955]|APPEND completed;"
+	  "A004 OK [COPYUID #38505 304,319:320 3956:3958]|Done;"
+	  "* NO [UIDNOTSTICKY]|Non-persistent UIDs;"
+	  "* BYE|Autologout; idle for too long;"
+	  "* PREAUTH|IMAP4rev2 server logged in as Smith;"
+	  "A1 NO [ALERT]|x;A2 BAD [BADCHARSET (UTF-8 \"x]y\")]|y;" },
+	/* RFC 9051 §6.2.2, §6.3.12, §7.6 */
+	{ "continuations", NULL, true,
+	  S("+ Ready for literal data\r\n+ \r\n"
+	    "+ YGgGCSqGSIb3EgECAgIAb1kwV6ADAgEFoQMCAQ+iSzBJoAMC\r\n+ idling\r\n"),
+	  "+|Ready for literal data;+|;+|YGgGCSqGSIb3EgECAgIAb1kwV6ADAgEFoQMCAQ+iSzBJoAMC;"
+	  "+|idling;" },
+	{ "continuation with code", NULL, true, S("+ [ALERT] go on\r\n"), "+ [ALERT]|go on;" },
+	/* RFC 9051 §6.4.5 */
+	{ "6.4.5 fetch header literal", NULL, true,
+	  S("* 12 FETCH (BODY[HEADER] {20}\r\nSubject: x\r\nTo: y\r\n\r\n)\r\n"
+	    "a004 OK FETCH completed\r\n"),
+	  "* 12 FETCH (BODY^[HEADER]=HEADER {Subject: x\\r\\nTo: y\\r\\n\\r\\n});"
+	  "a004 OK|FETCH completed;" },
+	{ "fetch several literals", NULL, true,
+	  S("* 1 FETCH (BODY[1] {3}\r\nabc BODY[2] {0}\r\n BINARY[3] ~{2}\r\n\0\1)\r\n"),
+	  "* 1 FETCH (BODY^[#1]=1 {abc} BODY^[#2]=2 {} BINARY^[#3]=3 ~{\\x00\\x01});" },
+	{ "literal holding CRLF, parens, {n}", NULL, true,
+	  S("* 2 FETCH (BODY[] {12}\r\n)\r\n{5}\r\n* OK )\r\n"),
+	  "* 2 FETCH (BODY^[]= {)\\r\\n{5}\\r\\n* OK});" },
+	{ "sections", NULL, true,
+	  S("* 3 FETCH (BODY[1.2.HEADER.FIELDS (From To)]<0> \"x\" "
+	    "BODY[4.MIME] NIL BODY[2.TEXT] NIL BODY[HEADER.FIELDS.NOT (Received)] NIL "
+	    "BINARY.SIZE[1] 42 BODY[TEXT]<100> NIL)\r\n"),
+	  "* 3 FETCH (BODY^[1.2.HEADER.FIELDS (From To)]=1.2.HEADER.FIELDS<0> \"x\" "
+	  "BODY^[4.MIME]=4.MIME NIL BODY^[2.TEXT]=2.TEXT NIL "
+	  "BODY^[HEADER.FIELDS.NOT (Received)]=HEADER.FIELDS.NOT NIL "
+	  "BINARY.SIZE^[#1]=1 #42 BODY^[TEXT]=TEXT<100> NIL);" },
+	{ "section keywords any case", NULL, false,
+	  S("* 3 FETCH (body[1.header.fields (\"a\" {1}\r\nb)]<7.9> NIL)\r\n"),
+	  "* 3 FETCH (body^[1.header.fields (\"a\" {b})]=1.HEADER.FIELDS<7.9> NIL);" },
+	{ "thread lists glued", NULL, true,
+	  S("* THREAD (2)(3 6 (4 23)(44 7 96))\r\n"),
+	  "* THREAD (#2)^(#3 #6 (#4 #23)^(#44 #7 #96));" },
+	{ "quoted escapes and utf-8", NULL, true,
+	  S("* LIST () \"\\\\\" \"a\\\"b \\\\ caf\xc3\xa9\t\"\r\n"),
+	  "* LIST () \"\\\\\" \"a\"b \\\\ caf\\xc3\\xa9\\t\";" },
+	{ "nil any case, numbers", NULL, false,
+	  S("* 9223372036854775807 FETCH (X nil Y 9223372036854775808 Z 007)\r\n"),
+	  "* 9223372036854775807 FETCH (X NIL Y 9223372036854775808 Z #007);" },
+	{ "search and enabled", NULL, true,
+	  S("* SEARCH 2 3 6\r\n* SEARCH\r\n* ENABLED IMAP4rev2\r\n* 22 EXPUNGE\r\n"),
+	  "* SEARCH #2 #3 #6;* SEARCH;* ENABLED IMAP4rev2;* 22 EXPUNGE;" },
+	{ "lower-case status words", NULL, false,
+	  S("a1 ok done\r\n* bye now\r\n* ok\r\na2 no\r\n"),
+	  "a1 OK|done;* BYE|now;* OK|;a2 NO|;" },
+	{ "text edge cases", NULL, false,
+	  S("A1 OK [READ-WRITE]\r\nA2 OK  two\r\nA3 OK [X]y\r\nA4 OK [unclosed\r\n"
+	    "A5 OK [] x\r\nA6 OK [X-FOO (a] b\r\nA7 OK [A  B] c\r\nA8 OK [\"q\"] d\r\n"
+	    "A9 OK {5}\r\n+\r\n"),
+	  "A1 OK [READ-WRITE]|;A2 OK| two;A3 OK|[X]y;A4 OK|[unclosed;A5 OK|[] x;"
+	  "A6 OK [X-FOO ~(a]|b;A7 OK [A ~ B]|c;A8 OK|[\"q\"] d;A9 OK|{5};+|;" },
+	{ "code with section and literal-looking text", NULL, true,
+	  S("A1 OK [X BODY[1] {3}] z\r\n"),
+	  "A1 OK [X ~BODY[1] {3}]|z;" },
+	/* errors, each followed by a good response: resynchronisation */
+	{ "bad tag", NULL, false, S("A(1 OK x\r\nA1 OK y\r\n"), "E:BAD_TAG;A1 OK|y;" },
+	{ "empty line", NULL, false, S("\r\nA1 OK y\r\n"), "E:BAD_RESPONSE;A1 OK|y;" },
+	{ "star without SP", NULL, false, S("*OK\r\n* \r\nA1 OK y\r\n"),
+	  "E:BAD_RESPONSE;E:BAD_SPACE;A1 OK|y;" },
+	{ "plus without SP", NULL, false, S("+x\r\nA1 OK y\r\n"), "E:BAD_RESPONSE;A1 OK|y;" },
+	{ "bad status", NULL, false, S("A1 FOO x\r\nA1\r\nA1 BYE x\r\nA1 OK y\r\n"),
+	  "E:BAD_STATUS;E:BAD_STATUS;E:BAD_STATUS;A1 OK|y;" },
+	{ "no keyword", NULL, false, S("* 23\r\n* (a)\r\n* 1 2\r\nA1 OK y\r\n"),
+	  "E:BAD_RESPONSE;E:BAD_RESPONSE;E:BAD_RESPONSE;A1 OK|y;" },
+	{ "bad char", NULL, false,
+	  S("* X a\x01" "b\r\n* X \xc3\xa9\r\n* X a\\b\r\n* X \\\r\nA1 OK y\r\n"),
+	  "E:BAD_CHAR;E:BAD_CHAR;E:BAD_CHAR;E:BAD_CHAR;A1 OK|y;" },
+	{ "bad space", NULL, false,
+	  S("* X  a\r\n* X a \r\n* X ( a)\r\n* X (a )\r\nA1 OK y\r\n"),
+	  "E:BAD_SPACE;E:BAD_SPACE;E:BAD_SPACE;E:BAD_SPACE;A1 OK|y;" },
+	{ "expected SP", NULL, false,
+	  S("* X a(b)\r\n* X \"a\"b\r\n* X (a)b\r\n* X a{1}\r\nA1 OK y\r\n"),
+	  "E:EXPECTED_SP;E:EXPECTED_SP;E:EXPECTED_SP;E:EXPECTED_SP;A1 OK|y;" },
+	{ "bad quoted", NULL, false, S("* X \"a\\bc\"\r\nA1 OK y\r\n"),
+	  "E:BAD_QUOTED;A1 OK|y;" },
+	{ "unterminated quoted", NULL, false, S("* X \"abc\r\n* X \"a\\\r\nA1 OK y\r\n"),
+	  "E:UNTERMINATED_QUOTED;E:UNTERMINATED_QUOTED;A1 OK|y;" },
+	{ "unbalanced", NULL, false,
+	  S("* X (a\r\n* X a)\r\n* X ((a)\r\n* 1 FETCH (BODY[1)\r\nA1 OK y\r\n"),
+	  "E:UNBALANCED;E:UNBALANCED;E:UNBALANCED;E:UNBALANCED;A1 OK|y;" },
+	{ "bad section", NULL, false,
+	  S("* 1 FETCH (BODY[0] x)\r\n* 1 FETCH (BODY[1.] x)\r\n* 1 FETCH (BODY[01] x)\r\n"
+	    "* 1 FETCH (BODY[MIME] x)\r\n* 1 FETCH (BODY[FOO] x)\r\n"
+	    "* 1 FETCH (BINARY[1.TEXT] x)\r\n* 1 FETCH (BODY[HEADER.FIELDS] x)\r\n"
+	    "* 1 FETCH (BODY[HEADER.FIELDS ()] x)\r\n* 1 FETCH (BODY[TEXT (a)] x)\r\n"
+	    "* 1 FETCH (BODY[]<> x)\r\n* 1 FETCH (BODY[]<1.0> x)\r\n"
+	    "* 1 FETCH (BODY[]<1. x)\r\n* 1 FETCH (BODY[4294967296] x)\r\n"
+	    "* 1 FETCH (BODY[\"1\"] x)\r\nA1 OK y\r\n"),
+	  "E:BAD_SECTION;E:BAD_SECTION;E:BAD_SECTION;E:BAD_SECTION;E:BAD_SECTION;"
+	  "E:BAD_SECTION;E:BAD_SECTION;E:BAD_SECTION;E:BAD_SECTION;E:BAD_SECTION;"
+	  "E:BAD_SECTION;E:BAD_SECTION;E:BAD_SECTION;E:BAD_SECTION;A1 OK|y;" },
+	{ "bad literal", NULL, false,
+	  S("* X {}\r\n* X {5} a\r\n* X {12345678901234567890}\r\n* X {5-}\r\nA1 OK y\r\n"),
+	  "E:BAD_LITERAL;E:BAD_LITERAL;E:BAD_LITERAL;E:BAD_LITERAL;A1 OK|y;" },
+	{ "nonsync from a server: its bytes are skipped", NULL, false,
+	  S("* X {3+}\r\nA1 OK x)\r\nA1 OK y\r\n"), "E:NONSYNC_LITERAL;A1 OK|y;" },
+	{ "NUL in literal", NULL, false, S("* X {3}\r\na\0b c\r\nA1 OK y\r\n"),
+	  "E:LITERAL_NUL;A1 OK|y;" },
+	{ "bare CR, bare LF, NUL", NULL, false,
+	  S("* OK a\rb\r\n* OK a\nb\r\n* OK a\0b\r\nA1 OK\r\r\nA1 OK y\r\n"),
+	  "E:BARE_CR;E:BARE_LF;E:NUL;E:BARE_CR;A1 OK|y;" },
+	{ "error then skipped literal", NULL, false,
+	  S("* 1 FETCH (BODY[] x\"y {5}\r\nab\r\nc)\r\nA1 OK y\r\n"),
+	  "E:EXPECTED_SP;A1 OK|y;" },
+	{ "error then chained literals", NULL, false,
+	  S("* 1 FETCH (X \"a\\q\" {3}\r\n{4}\r\nA1 OK {2}\r\nxy)\r\nA1 OK y\r\n"),
+	  "E:BAD_QUOTED;A1 OK|y;" },
+	{ "error in a later line", NULL, false,
+	  S("* 1 FETCH (A {1}\r\nx B \"\\z\" {2}\r\n\r\n)\r\nA1 OK y\r\n"),
+	  "E:BAD_QUOTED;A1 OK|y;" },
+	{ "NUL in literal skips the rest of the line", NULL, false,
+	  S("* 1 FETCH (A {1}\r\n\0 B {3}\r\nA1 )\r\nA1 OK y\r\n"),
+	  "E:LITERAL_NUL;A1 OK|y;" },
+	/* limits: lim_small = max_line 40, max_literal 16, max_size 120,
+	 * max_depth 3, max_nodes 12 */
+	{ "line too long", &lim_small, false,
+	  S("* OK 0123456789012345678901234567890123456789\r\nA1 OK y\r\n"),
+	  "E:LINE_TOO_LONG;A1 OK|y;" },
+	{ "line at max", &lim_small, true, S("* OK 012345678901234567890123456789012345\r\n"),
+	  "* OK|012345678901234567890123456789012345;" },
+	{ "too long across literals", &lim_small, false,
+	  S("* 1 FETCH (A {1}\r\nx B {1}\r\ny CCCCCCCCCCCCCCC)\r\nA1 OK y\r\n"),
+	  "E:LINE_TOO_LONG;A1 OK|y;" },
+	{ "too long line ending in a literal: skipped", &lim_small, false,
+	  S("* 1 FETCH (AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA {4}\r\nx)\r\n)\r\nA1 OK y\r\n"),
+	  "E:LINE_TOO_LONG;A1 OK|y;" },
+	{ "literal too large: skipped", &lim_small, false,
+	  S("* 1 FETCH (A {17}\r\n0123456789abcdefg)\r\nA1 OK y\r\n"),
+	  "E:LITERAL_TOO_LARGE;A1 OK|y;" },
+	{ "literal at max", &lim_small, true, S("* 1 FETCH (A {16}\r\n0123456789abcdef)\r\n"),
+	  "* 1 FETCH (A {0123456789abcdef});" },
+	{ "too deep", &lim_small, false, S("* X (((a)))\r\n* X ((a))\r\n"),
+	  "E:TOO_DEEP;* X ((a));" },
+	{ "too many nodes", &lim_small, false,
+	  S("* X 1 2 3 4 5 6 7 8 9 10 11\r\n* X 1 2 3 4 5 6 7 8 9 10\r\n"),
+	  "E:TOO_MANY_NODES;* X #1 #2 #3 #4 #5 #6 #7 #8 #9 #10;" },
+	{ "too large", &lim_size, false,
+	  S("* 1 FETCH (A {40}\r\n0123456789012345678901234567890123456789 B {10}\r\n"
+	    "0123456789)\r\nA1 OK y\r\n"),
+	  "E:TOO_LARGE;A1 OK|y;" },
+	{ "incomplete", NULL, false, S("* 1 FETCH (A {5}\r\nab"), "" },
+};
+
+static void
+record_resp(struct buf *out, const struct imap_resp *r)
+{
+	if (r->status != IMAP_STATUS_NONE || r->kind == IMAP_RESP_CONTINUATION) {
+		buf_puts(out, r->tag);
+		if (r->status != IMAP_STATUS_NONE)
+			buf_printf(out, " %s", imap_status_name(r->status));
+		if (r->code != NULL) {
+			buf_printf(out, " [%s", r->code);
+			if (r->code_args != NULL) {
+				dump_items(out, r->code_args, 0, 1);
+			} else if (r->code_text[0] != '\0') {
+				buf_puts(out, " ~");
+				buf_puts(out, r->code_text);
+			}
+			buf_putc(out, ']');
+		}
+		buf_putc(out, '|');
+		buf_append_escaped(out, r->text, r->text_len);
+	} else {
+		buf_puts(out, "* ");
+		if (r->has_number)
+			buf_printf(out, "%llu ", (unsigned long long)r->number);
+		buf_puts(out, r->name);
+		dump_items(out, r->data, r->first_arg, 1);
+	}
+	buf_putc(out, ';');
+}
+
+/* Write r, parse it again: the same response. */
+static void
+check_round_trip(const struct imap_resp *r, const struct imap_limits *lim,
+    struct buf *written)
+{
+	struct imap_resp_parser *p = imap_resp_parser_new(lim);
+	struct imap_resp again;
+	struct buf a, b;
+	size_t start = written->len;
+	char *copy;
+
+	buf_init(&a, 1 << 20);
+	buf_init(&b, 1 << 20);
+	CHECK(imap_resp_write(written, r));
+	copy = dup_exact(written->data + start, written->len - start);
+	CHECK(imap_resp_parser_feed(p, copy, written->len - start) == written->len - start);
+	CHECKF(imap_resp_parser_next(p, &again) == 1, "reparse of %s failed: %s",
+	    written->data + start, imap_error_str(imap_resp_parser_error(p)));
+	record_resp(&a, r);
+	record_resp(&b, &again);
+	CHECKF(a.len == b.len && memcmp(a.data, b.data, a.len) == 0,
+	    "round trip\n was  %s\n now  %s", a.data, b.data);
+	CHECK(imap_node_equal(r->data, again.data));
+	CHECK(imap_node_equal(r->code_args, again.code_args));
+	CHECK(again.raw_len == written->len - start);
+	CHECK(imap_resp_parser_pending(p) == 0);
+	free(copy);
+	buf_release(&a);
+	buf_release(&b);
+	imap_resp_parser_free(&p);
+}
+
+struct run {
+	struct buf items;	/* records */
+	struct buf raws;	/* raw bytes of the responses */
+	struct buf written;	/* imap_resp_write() of the responses */
+	bool has_error;
+};
+
+static void
+take_all(struct imap_resp_parser *p, const struct imap_limits *lim, struct run *run)
+{
+	struct imap_resp r;
+	int rc;
+
+	while ((rc = imap_resp_parser_next(p, &r)) != 0) {
+		if (rc < 0) {
+			buf_printf(&run->items, "E:%s;", err_name(imap_resp_parser_error(p)));
+			run->has_error = true;
+			continue;
+		}
+		record_resp(&run->items, &r);
+		buf_append(&run->raws, r.raw, r.raw_len);
+		check_round_trip(&r, lim, &run->written);
+	}
+}
+
+static void
+feed_chunked(struct imap_resp_parser *p, const struct imap_limits *lim,
+    const char *in, size_t len, size_t chunk, struct run *run)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
+		size_t n = len - pos < chunk ? len - pos : chunk, done = 0;
+		char *copy = dup_exact(in + pos, n);
+		int idle = 0;
+
+		while (done < n) {
+			size_t k = imap_resp_parser_feed(p, copy + done, n - done);
+
+			done += k;
+			take_all(p, lim, run);
+			if (k > 0) {
+				idle = 0;
+			} else if (++idle > 1) {
+				CHECKF(0, "response parser stuck at %zu", pos + done);
+				break;
+			}
+		}
+		free(copy);
+		pos += n;
+	}
+	take_all(p, lim, run);
+}
+
+static void
+run_init(struct run *run)
+{
+	buf_init(&run->items, 1 << 22);
+	buf_init(&run->raws, 1 << 22);
+	buf_init(&run->written, 1 << 22);
+	buf_puts(&run->items, "");
+	buf_puts(&run->raws, "");
+	buf_puts(&run->written, "");
+	run->has_error = false;
+}
+
+static void
+run_release(struct run *run)
+{
+	buf_release(&run->items);
+	buf_release(&run->raws);
+	buf_release(&run->written);
+}
+
+static void
+test_cases(void)
+{
+	size_t i, j;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		const struct resp_case *c = &cases[i];
+
+		for (j = 0; j < NELEM(chunk_sizes); j++) {
+			struct imap_resp_parser *p = imap_resp_parser_new(c->lim);
+			struct run run;
+
+			run_init(&run);
+			feed_chunked(p, c->lim, c->in, c->len, chunk_sizes[j], &run);
+			CHECKF(strcmp(run.items.data, c->items) == 0,
+			    "%s, chunk %zu:\n got  \"%s\"\n want \"%s\"", c->name,
+			    chunk_sizes[j], run.items.data, c->items);
+			if (!run.has_error && c->items[0] != '\0')
+				CHECKF(run.raws.len == c->len &&
+				    memcmp(run.raws.data, c->in, c->len) == 0, "%s: raw", c->name);
+			if (c->is_canonical)
+				CHECKF(run.written.len == c->len &&
+				    memcmp(run.written.data, c->in, c->len) == 0,
+				    "%s: written\n got  \"%s\"", c->name, run.written.data);
+			run_release(&run);
+			imap_resp_parser_free(&p);
+			CHECK(p == NULL);
+		}
+	}
+}
+
+/* Parse one whole input; the responses go to rs (up to n). */
+static size_t
+parse_all(struct imap_resp_parser *p, const char *in, size_t len,
+    struct imap_resp *rs, size_t n)
+{
+	char *copy = dup_exact(in, len);
+	size_t got = 0, done = 0;
+	int rc;
+
+	while (done < len) {
+		done += imap_resp_parser_feed(p, copy + done, len - done);
+		while (got < n && (rc = imap_resp_parser_next(p, &rs[got])) != 0)
+			if (rc > 0)
+				got++;
+	}
+	free(copy);
+	return got;
+}
+
+#include "test_imap_resp_rfc.h"
+
+int
+main(void)
+{
+	test_cases();
+	test_rfc_fetch();
+	test_queries();
+	test_big_literal();
+	test_pending_reset();
+	test_writer();
+	test_error_strings();
+	return unit_done("test_imap_resp");
+}
