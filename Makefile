@@ -37,7 +37,15 @@ PROTO_SRCS := \
 	engine/proto/smtp_reply.c \
 	engine/proto/smtp_cmd.c \
 	engine/proto/smtp_data.c \
-	engine/proto/pop3.c
+	engine/proto/pop3.c \
+	engine/proto/imap_node.c \
+	engine/proto/imap_frame.c \
+	engine/proto/imap_lex.c \
+	engine/proto/imap_section.c \
+	engine/proto/imap_resp.c \
+	engine/proto/imap_resp_query.c \
+	engine/proto/imap_cmd.c \
+	engine/proto/imap_seqset.c
 
 # engine: loader, runner, network, CLI
 ENGINE_SRCS := \
@@ -60,7 +68,8 @@ ENGINE_SRCS := \
 	engine/judge_pop3.c \
 	engine/probe.c \
 	engine/results.c \
-	engine/select.c
+	engine/select.c \
+	engine/cmd_report.c
 
 REPORT_SRCS := \
 	reports/json_writer.c \
@@ -68,7 +77,17 @@ REPORT_SRCS := \
 	reports/report_text.c \
 	reports/report_stats.c \
 	reports/report_json.c \
-	reports/report_junit.c
+	reports/report_junit.c \
+	reports/report_tap.c \
+	reports/report_md.c \
+	reports/report_markdown.c \
+	reports/report_html_assets.c \
+	reports/report_html_page.c \
+	reports/report_html.c \
+	reports/report_read.c \
+	reports/report_matrix.c \
+	reports/report_matrix_html.c \
+	reports/report_matrix_md.c
 
 MAIN_SRCS := engine/main.c
 
@@ -79,7 +98,9 @@ PROTO_UNIT_TESTS := \
 	test_smtp_reply \
 	test_smtp_cmd \
 	test_smtp_data \
-	test_pop3
+	test_pop3 \
+	test_imap_resp \
+	test_imap_cmd
 
 ENGINE_UNIT_TESTS := \
 	test_vars \
@@ -277,7 +298,11 @@ SERVER_SRCS := \
 	reference_server/smtp_cmds.c \
 	reference_server/smtp_envelope.c \
 	reference_server/smtp_body.c \
-	reference_server/smtp_auth.c
+	reference_server/smtp_auth.c \
+	reference_server/pop3_session.c \
+	reference_server/pop3_auth.c \
+	reference_server/pop3_cmds.c \
+	reference_server/pop3_body.c
 
 SERVER_OBJS := $(call obj,$(SERVER_SRCS))
 

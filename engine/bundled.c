@@ -32,6 +32,8 @@ static const struct {
 } bundled_listeners[] = {
 	{ "smtp", "smtp", ROLE_SMTP },
 	{ "submission", "smtp", ROLE_SUBMISSION },
+	{ "pop3", "pop3", ROLE_POP3 },
+	{ "pop3s", "pop3s", ROLE_POP3 },
 };
 #define NLISTENERS (sizeof(bundled_listeners) / sizeof(bundled_listeners[0]))
 

@@ -22,6 +22,7 @@ struct lctx {
 	size_t nerrors;
 	int nesting;			/* retry groups being parsed */
 	const char *key;		/* the key whose value is being read, for messages */
+	const char *group_conn;		/* connection of the retry group being parsed */
 };
 
 void lerr_at(struct lctx *c, int line, int col, const char *fmt, ...)

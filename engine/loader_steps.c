@@ -242,8 +242,16 @@ loader_pop3_key(struct lctx *c, const char *key, const yaml_node_t *v, struct ex
 		return loader_pop3_status(c, v, e);
 	if (strcmp(key, "resp_code") == 0)
 		return lget_text(c, v, &e->resp_code);
-	if (strcmp(key, "body") == 0)
-		return lget_bool(c, v, &e->body);
+	if (strcmp(key, "body") == 0) {
+		bool b;
+		if (!lget_bool(c, v, &b))
+			return false;
+		e->body |= b;
+		return true;
+	}
+	/* Every body_* check implies a body: without one it could not fail. */
+	if (strncmp(key, "body_", 5) == 0)
+		e->body = true;
 	if (strcmp(key, "body_text") == 0)
 		return loader_regex(c, v, &e->body_text);
 	if (strcmp(key, "body_any_line") == 0)
@@ -478,9 +486,11 @@ loader_step_proto(struct lctx *c, const struct step *st)
 
 	if (s->is_prelude || s->nconns == 0)
 		return s->nprotocols ? s->protocols[0] : PROTO_SMTP;
+	const char *conn = st->conn ? st->conn : c->group_conn;
+
 	role = s->conns[0].role;
-	for (i = 0; st->conn != NULL && i < s->nconns; i++)
-		if (strcmp(s->conns[i].name, st->conn) == 0)
+	for (i = 0; conn != NULL && i < s->nconns; i++)
+		if (strcmp(s->conns[i].name, conn) == 0)
 			role = s->conns[i].role;
 	return role == ROLE_POP3 ? PROTO_POP3 : role == ROLE_IMAP ? PROTO_IMAP : PROTO_SMTP;
 }
@@ -509,8 +519,14 @@ loader_retry(struct lctx *c, const yaml_node_t *n, struct step *st)
 		else if (strcmp(key, "every") == 0)
 			ok &= lget_number(c, v, 0.01, 60, &st->retry_every);
 		else if (strcmp(key, "steps") == 0) {
+			/* the group's steps speak on its connection */
+			const char *saved = c->group_conn;
+
+			if (st->conn != NULL)
+				c->group_conn = st->conn;
 			has_steps = true;
 			ok &= loader_steps_into(c, v, &st->sub, &st->nsub);
+			c->group_conn = saved;
 		} else {
 			lerr_unknown_key(c, k, "retry", keys);
 			ok = false;

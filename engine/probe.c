@@ -111,8 +111,9 @@ probe_pop3(struct exec *x, struct xconn *c, char ***caps_r, size_t *ncaps_r)
 {
 	enum step_rc rc = probe_pop3_cmd(x, c, NULL, false);
 
-	if (rc == STEP_RC_OK)
-		rc = probe_pop3_cmd(x, c, "CAPA\r\n", true);
+	/* CAPA is optional (RFC 2449 §5): -ERR means no capabilities. */
+	if (rc == STEP_RC_OK && probe_pop3_cmd(x, c, "CAPA\r\n", true) != STEP_RC_OK)
+		return STEP_RC_OK;
 	if (rc == STEP_RC_OK)
 		probe_union(caps_r, ncaps_r, c->caps, c->ncaps);
 	if (rc == STEP_RC_OK && !c->ep->is_implicit_tls &&

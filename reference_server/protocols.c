@@ -1,12 +1,14 @@
 /* protocols.c: the listener table: one entry per protocol the server can
  * serve. RFC 5321 §4.5.4 (port 25 SMTP), RFC 6409 §3.1 (submission,
  * port 587), RFC 8314 (implicit TLS: pop3s, imaps, submissions).
- * POP3 and IMAP sessions add their entries here.
+ * RFC 1939 §4 (POP3, port 110; STLS per RFC 2595), RFC 8314 §3.3 (pop3s,
+ * port 995). IMAP sessions add their entries here.
  */
 #include "conn.h"
 
 #include <string.h>
 
+#include "pop3_session.h"
 #include "smtp_session.h"
 
 const struct proto_def proto_table[] = {
@@ -19,6 +21,17 @@ const struct proto_def proto_table[] = {
 		.name = "submission",
 		.start = submission_session_start,
 		.refuse = smtp_session_refuse,
+	},
+	{
+		.name = "pop3",
+		.start = pop3_session_start,
+		.refuse = pop3_session_refuse,
+	},
+	{
+		.name = "pop3s",
+		.is_implicit_tls = true,
+		.start = pop3_session_start,
+		.refuse = pop3_session_refuse,
 	},
 };
 

@@ -26,6 +26,7 @@ struct server_limits {
 
 struct listener;
 struct conn;
+struct pop3_session;
 
 struct server {
 	struct loop *loop;
@@ -45,6 +46,9 @@ struct server {
 	unsigned long next_conn_id;
 	bool is_stopping;
 	struct loop_timer stop_timer;
+	/* POP3 sessions holding a maildrop lock (RFC 1939 §8), linked
+	 * through pop3_session.lock_next; owned by pop3_auth.c */
+	struct pop3_session *pop3_locked;
 };
 
 /* One line on stderr: "mailspec-server: ..." (never in a hot path). */

@@ -41,9 +41,7 @@ html_header(FILE *out, const struct results_run *run, const size_t *counts)
 	report_headline_make(counts, &h);
 	fprintf(out, "<section class=\"headline v-%s\" aria-label=\"Verdict\">\n"
 	    "<p class=\"word\">%s %s</p>\n<p class=\"detail\">", h.css,
-	    report_verdict_symbol(h.state == REPORT_STATE_PASS ? VERDICT_PASS :
-	    h.state == REPORT_STATE_FAIL ? VERDICT_FAIL : h.state == REPORT_STATE_ERROR ?
-	    VERDICT_ERROR : VERDICT_SKIP), h.word);
+	    report_verdict_symbol(h.verdict), h.word);
 	report_put_xml_str(out, h.detail, false);
 	fputs("</p>\n<ul class=\"counts\">\n", out);
 	for (i = 0; i < VERDICT_COUNT; i++) {

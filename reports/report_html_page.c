@@ -88,12 +88,16 @@ report_html_tally_cell(FILE *out, const struct report_tally *t)
 		fputs("<span class=\"tally na\">\xe2\x80\x94</span>", out);
 		return;
 	}
+	if (tested == 0) {
+		fprintf(out, "<span class=\"tally na\" title=\"not applicable: unsupported "
+		    "or skipped\">n/a<small>%zu not run</small></span>", na);
+		return;
+	}
 	fprintf(out, "<span class=\"tally %s\" title=\"%zu met of %zu tested; %zu not "
 	    "applicable (unsupported or skipped)\"><b>%zu</b><span class=\"of\"> / %zu</span>",
-	    tested == 0 ? "na" : met == tested ? "ok" : "bad", met, tested, na, met, tested);
-	if (tested > 0)
-		fprintf(out, "<span class=\"meter\"><span style=\"width:%.1f%%\"></span></span>",
-		    100.0 * (double)met / (double)tested);
+	    met == tested ? "ok" : "bad", met, tested, na, met, tested);
+	fprintf(out, "<span class=\"meter\"><span style=\"width:%.1f%%\"></span></span>",
+	    100.0 * (double)met / (double)tested);
 	if (na > 0)
 		fprintf(out, "<small>+%zu n/a</small>", na);
 	fputs("</span>", out);

@@ -102,8 +102,12 @@ report_md_fenced(struct buf *b, const char *text, size_t len, size_t max)
 	ok = md_fence(b, fence) && buf_puts(b, "text\n");
 	while (ok && i < len && i < max) {
 		n = json_writer_utf8_decode(p + i, len - i, &cp);
+		if (n == 1 && cp == '\r') {	/* CRLF reads as LF */
+			i++;
+			continue;
+		}
 		if (n == 0 || (cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7f) {
-			ok = cp == '\r' && n == 1 ? true : buf_printf(b, "\\x%02x", p[i]);
+			ok = buf_printf(b, "\\x%02x", p[i]);
 			i++;
 			continue;
 		}

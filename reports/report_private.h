@@ -109,6 +109,7 @@ struct report_headline {
 	enum report_state state;
 	const char *word;		/* "Conformant", "Not conformant", ... */
 	const char *css;		/* verdict class: "pass", "fail", "error", "skip" */
+	enum verdict verdict;		/* whose symbol stands for it */
 	char detail[256];		/* "3 MUST requirements not met · ..." */
 };
 
@@ -139,6 +140,28 @@ void report_html_filters(FILE *out, const struct report_tally *all,
 int report_html_transcript(FILE *out, const struct result *r);
 /* Start/end a "key: value" definition list of the target's details. */
 void report_html_target_meta(FILE *out, const struct results_run *run);
+
+/* ---- the matrix of several runs (report_matrix.c) ---------------------- */
+
+struct report_matrix_row {
+	const char *id;
+	const struct result *meta;	/* the first target's record: title, rfc, ... */
+	const struct result **cells;	/* one per target; NULL: not run there */
+	bool differs;			/* the targets' verdicts are not all equal */
+};
+
+struct report_matrix {
+	const struct results_run **runs;	/* borrowed */
+	const char **sources;			/* borrowed; entries may be NULL */
+	char **labels;				/* distinct target labels, owned */
+	size_t ntargets;
+	struct report_matrix_row *rows;		/* by protocol, RFC, section, id */
+	size_t nrows;
+	size_t ndiffer;
+};
+
+/* The first protocol of a record, or "other". */
+const char *report_first_protocol(const struct result *r);
 
 /* ---- Markdown (report_markdown.c) -------------------------------------- */
 

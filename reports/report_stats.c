@@ -204,6 +204,7 @@ report_headline_make(const size_t counts[VERDICT_COUNT], struct report_headline 
 	tested -= n[VERDICT_UNSUPPORTED] + n[VERDICT_SKIP];
 	if (n[VERDICT_FAIL] + n[VERDICT_XPASS] > 0) {
 		h->state = REPORT_STATE_FAIL, h->word = "Not conformant", h->css = "fail";
+		h->verdict = VERDICT_FAIL;
 		if (n[VERDICT_FAIL] > 0)
 			snprintf(h->detail, sizeof(h->detail), "%zu MUST %s not met",
 			    n[VERDICT_FAIL], report_plural(n[VERDICT_FAIL],
@@ -212,14 +213,17 @@ report_headline_make(const size_t counts[VERDICT_COUNT], struct report_headline 
 			snprintf(h->detail, sizeof(h->detail), "no MUST failure");
 	} else if (n[VERDICT_ERROR] > 0) {
 		h->state = REPORT_STATE_ERROR, h->word = "Incomplete", h->css = "error";
+		h->verdict = VERDICT_ERROR;
 		snprintf(h->detail, sizeof(h->detail), "no MUST failure, but %zu "
 		    "%s could not be judged", n[VERDICT_ERROR],
 		    report_plural(n[VERDICT_ERROR], "scenario", "scenarios"));
 	} else if (tested == 0) {
 		h->state = REPORT_STATE_NONE, h->word = "Nothing tested", h->css = "skip";
+		h->verdict = VERDICT_SKIP;
 		snprintf(h->detail, sizeof(h->detail), "no scenario could be run");
 	} else {
 		h->state = REPORT_STATE_PASS, h->word = "Conformant", h->css = "pass";
+		h->verdict = VERDICT_PASS;
 		snprintf(h->detail, sizeof(h->detail), "every tested MUST requirement is met");
 	}
 	if (n[VERDICT_XPASS] > 0 && h->state == REPORT_STATE_FAIL)

@@ -1,7 +1,8 @@
 /* report_text.c: text helpers every writer shares: XML/HTML escaping
  * (XML 1.0 section 2.2 characters, 2.4 and 4.6 entities), URL fragment
  * encoding (RFC 3986 section 2.3 unreserved set), Markdown inline escaping
- * (CommonMark section 2.4 backslash escapes), times, transcript lines and
+ * (CommonMark section 2.4 backslash escapes, for the punctuation that means
+ * something inside a line, and GFM's table pipe and math dollar), times, transcript lines and
  * the natural order of RFC section numbers.
  */
 #include "report_private.h"
@@ -109,7 +110,7 @@ report_md_char(struct buf *b, const unsigned char *p, size_t n, bool *ok)
 	}
 	if (cp == '\n' || cp == '\r' || cp == '\t') {
 		*ok = buf_putc(b, ' ');
-	} else if (cp < 0x80 && strchr("\\`*_{}[]()<>#+-!|~&$", (int)cp) != NULL) {
+	} else if (cp < 0x80 && strchr("\\`*_[]<>!|~&$", (int)cp) != NULL) {
 		*ok = buf_putc(b, '\\') && buf_putc(b, (char)cp);
 	} else {
 		*ok = buf_append(b, p, len);
@@ -207,6 +208,8 @@ report_section_cmp(const char *a, const char *b)
 
 		a = report_section_part(a, &na, &la);
 		b = report_section_part(b, &nb, &lb);
+		if (na != nb && (na < 0 || nb < 0))	/* "A.1" after "4" */
+			return na < 0 ? 1 : -1;
 		if (na != nb)
 			return na < nb ? -1 : 1;
 		c = strncmp(pa, pb, la < lb ? la : lb);

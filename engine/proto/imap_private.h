@@ -38,10 +38,10 @@ struct imap_frame {
 	size_t in_cap, in_start, in_end;
 	struct buf raw;		/* the current item as sent */
 	size_t seg_start;	/* offset in raw of the current line or literal */
+	size_t ev_start, ev_len;	/* the line or literal of the last event */
 	size_t line_total;	/* non-literal bytes of the item so far */
 	uint64_t lit_left;	/* literal bytes still to read or skip */
 	bool is_cr;		/* the last byte taken was a CR */
-	bool is_busy;		/* an item has begun (raw holds part of it) */
 	bool is_server;		/* after an error a client never sends a
 				 * synchronizing literal: do not skip one */
 	enum imap_frame_state state;
@@ -92,10 +92,16 @@ enum imap_lex_mode {
 #define IMAP_LEX_END		1	/* the item's items are complete */
 #define IMAP_LEX_LITERAL	2	/* the line ended in a literal announcement */
 
+/* A LIST or SECTION being filled: children are chained through next
+ * and put in an items array when it closes. */
+struct imap_lex_open {
+	struct imap_node *node;
+	struct imap_node *head, *tail;
+};
+
 struct imap_lex {
 	struct arena *arena;
-	struct imap_node **stack;	/* open containers; stack[0] is the root */
-	struct imap_node **tails;	/* last child of each open container */
+	struct imap_lex_open *open;	/* open containers; open[0] is the root */
 	size_t depth;			/* index of the innermost container */
 	size_t nbrackets;		/* open SECTIONs (and the CODE root) */
 	size_t nodes;

@@ -1,0 +1,351 @@
+/* rfc2231.c: parameter value continuations, charset and language.
+ *
+ * RFC 2231 §3 (sections "*0", "*1", ... "neither leading zeroes nor gaps
+ * in the sequence are allowed"; mixing quoted and unquoted sections),
+ * §4 (extended values charset'language'%XX; "the single quote delimiters
+ * MUST be present"), §4.1 (continuations combined with encoding: only the
+ * first section carries charset and language; encoded and plain sections
+ * may be mixed), §7 (attribute-char, ext-octet).
+ *
+ * Choices: sections are looked up by number, so their order in the field
+ * does not matter (§3 (2): parameters are not order sensitive); the first
+ * of duplicate pieces wins; a joined value is preferred over name*= and
+ * that over name= (a plain value is often given as a fallback).
+ */
+#include "rfc2231.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "mime_charset.h"
+#include "mime_lex.h"
+
+#define RFC2231_VALUE_MAX ((size_t)1 << 20)
+
+bool
+rfc2231_split_name(const char *name, size_t len, struct rfc2231_piece *piece_r)
+{
+	const char *star = memchr(name, '*', len);
+	size_t i, base;
+	long section = 0;
+
+	memset(piece_r, 0, sizeof(*piece_r));
+	piece_r->name = name;
+	piece_r->name_len = len;
+	piece_r->section = -1;
+	if (star == NULL)
+		return true;
+	base = (size_t)(star - name);
+	i = base + 1;
+	if (i == len) {
+		piece_r->name_len = base;
+		piece_r->is_extended = true;
+		return true;
+	}
+	if (name[i] < '0' || name[i] > '9' || (name[i] == '0' && i + 1 < len &&
+	    name[i + 1] != '*'))
+		return false;
+	for (; i < len && name[i] >= '0' && name[i] <= '9'; i++) {
+		section = section * 10 + (name[i] - '0');
+		if (section > RFC2231_SECTION_MAX)
+			return false;
+	}
+	if (i < len && !(name[i] == '*' && i + 1 == len))
+		return false;
+	piece_r->name_len = base;
+	piece_r->section = section;
+	piece_r->is_extended = i < len;
+	return true;
+}
+
+static int
+rfc2231_hex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+bool
+rfc2231_percent_decode(const char *value, size_t len, struct buf *out, bool *is_bad_r)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char c = value[i];
+
+		if (c == '%') {
+			int hi = i + 1 < len ? rfc2231_hex((unsigned char)value[i + 1]) : -1;
+			int lo = i + 2 < len ? rfc2231_hex((unsigned char)value[i + 2]) : -1;
+
+			if (hi >= 0 && lo >= 0) {
+				c = (char)(hi << 4 | lo);
+				i += 2;
+			} else {
+				*is_bad_r = true;
+			}
+		}
+		if (!buf_putc(out, c))
+			return false;
+	}
+	return true;
+}
+
+/* Split "charset'language'rest" of an initial extended section. */
+static bool
+rfc2231_split_initial(const struct rfc2231_piece *pc, size_t *cs_len_r,
+    size_t *lang_off_r, size_t *lang_len_r, size_t *rest_off_r)
+{
+	const char *q1 = memchr(pc->value, '\'', pc->value_len), *q2;
+
+	if (q1 == NULL)
+		return false;
+	q2 = memchr(q1 + 1, '\'', pc->value_len - (size_t)(q1 + 1 - pc->value));
+	if (q2 == NULL)
+		return false;
+	*cs_len_r = (size_t)(q1 - pc->value);
+	*lang_off_r = (size_t)(q1 + 1 - pc->value);
+	*lang_len_r = (size_t)(q2 - q1 - 1);
+	*rest_off_r = (size_t)(q2 + 1 - pc->value);
+	return true;
+}
+
+/* The state of joining one parameter. */
+struct rfc2231_join {
+	struct buf value;
+	const char *charset;
+	size_t charset_len;
+	const char *lang;
+	size_t lang_len;
+	bool is_extended;
+	uint32_t problems;
+};
+
+/* Append one piece's value (section `first` carries charset'lang'). */
+static bool
+rfc2231_add_piece(struct rfc2231_join *j, const struct rfc2231_piece *pc, bool first)
+{
+	size_t cs_len, lang_off, lang_len, rest = 0;
+	bool is_bad = false;
+
+	if (!pc->is_extended)
+		return buf_append(&j->value, pc->value, pc->value_len);
+	if (first) {
+		j->is_extended = true;
+		if (rfc2231_split_initial(pc, &cs_len, &lang_off, &lang_len, &rest)) {
+			j->charset = pc->value;
+			j->charset_len = cs_len;
+			j->lang = pc->value + lang_off;
+			j->lang_len = lang_len;
+		} else {
+			j->problems |= 1u << MIME_PROB_BAD_PARAM;
+		}
+	}
+	if (!rfc2231_percent_decode(pc->value + rest, pc->value_len - rest, &j->value,
+	    &is_bad))
+		return false;
+	if (is_bad)
+		j->problems |= 1u << MIME_PROB_BAD_PARAM;
+	return true;
+}
+
+static bool
+rfc2231_same_name(const struct rfc2231_piece *a, const struct rfc2231_piece *b)
+{
+	return a->name_len == b->name_len && memcmp(a->name, b->name, a->name_len) == 0;
+}
+
+/* The first piece named like pieces[k] with section s and, for s == -1,
+ * the given extendedness; NULL if none. Counts matches in *dups_r. */
+static const struct rfc2231_piece *
+rfc2231_find(const struct rfc2231_piece *pieces, size_t n, size_t k, long s,
+    bool is_extended, size_t *dups_r)
+{
+	const struct rfc2231_piece *found = NULL;
+	size_t i;
+
+	for (i = k; i < n; i++) {
+		if (!rfc2231_same_name(&pieces[i], &pieces[k]) || pieces[i].section != s ||
+		    (s < 0 && pieces[i].is_extended != is_extended))
+			continue;
+		if (found == NULL)
+			found = &pieces[i];
+		(*dups_r)++;
+	}
+	return found;
+}
+
+/* Join the sections 0..k of the parameter named like pieces[k]. Returns
+ * the number of sections used (0: there is no section 0). */
+static long
+rfc2231_join_sections(struct rfc2231_join *j, const struct rfc2231_piece *pieces,
+    size_t n, size_t k, bool *is_full_r)
+{
+	size_t i, total = 0, dups = 0;
+	long s;
+
+	for (i = k; i < n; i++)
+		if (rfc2231_same_name(&pieces[i], &pieces[k]) && pieces[i].section >= 0)
+			total++;
+	for (s = 0; ; s++) {
+		size_t d = 0;
+		const struct rfc2231_piece *pc = rfc2231_find(pieces, n, k, s, false, &d);
+
+		if (pc == NULL)
+			break;
+		dups += d;
+		if (!rfc2231_add_piece(j, pc, s == 0)) {
+			*is_full_r = true;
+			break;
+		}
+	}
+	if (total > 0 && dups != total)
+		j->problems |= 1u << MIME_PROB_BAD_PARAM;	/* a gap or a duplicate */
+	return s;
+}
+
+/* Convert the joined value of an extended parameter to UTF-8. With an
+ * unknown or empty charset only 8-bit bytes are a problem: US-ASCII text
+ * reads the same in every charset mail uses. */
+static bool
+rfc2231_convert(struct rfc2231_join *j, struct buf *out)
+{
+	const char *v = j->value.data != NULL ? j->value.data : "";
+	enum mime_charset cs = MIME_CHARSET_US_ASCII;
+	int r;
+
+	if (!j->is_extended)
+		return buf_append(out, v, j->value.len);
+	if (j->charset != NULL && mime_charset_lookup(j->charset, j->charset_len) !=
+	    MIME_CHARSET_UNKNOWN)
+		cs = mime_charset_lookup(j->charset, j->charset_len);
+	r = mime_charset_to_utf8(cs, v, j->value.len, out);
+	if (r == 0)
+		j->problems |= 1u << MIME_PROB_PARAM_CHARSET;
+	return r >= 0;
+}
+
+/* Build the parameter from the join state. */
+static struct mime_param *
+rfc2231_make_param(struct arena *a, const struct rfc2231_piece *pc, struct rfc2231_join *j)
+{
+	struct mime_param *prm = arena_alloc(a, sizeof(*prm));
+	struct buf conv;
+
+	if (prm == NULL)
+		return NULL;
+	buf_init(&conv, RFC2231_VALUE_MAX * 2);
+	if (!rfc2231_convert(j, &conv)) {
+		buf_release(&conv);
+		return NULL;
+	}
+	prm->name = arena_strndup(a, pc->name, pc->name_len);
+	prm->value = arena_strndup(a, conv.data != NULL ? conv.data : "", conv.len);
+	prm->value_len = conv.len;
+	prm->charset = arena_strndup(a, j->charset != NULL ? j->charset : "", j->charset_len);
+	prm->language = arena_strndup(a, j->lang != NULL ? j->lang : "", j->lang_len);
+	prm->is_extended = j->is_extended;
+	buf_release(&conv);
+	if (prm->name == NULL || prm->value == NULL || prm->charset == NULL ||
+	    prm->language == NULL)
+		return NULL;
+	return prm;
+}
+
+/* Join the parameter named like pieces[k]; NULL with *is_nomem_r when the
+ * arena or the value buffer is full. */
+static struct mime_param *
+rfc2231_join_one(struct arena *a, const struct rfc2231_piece *pieces, size_t n,
+    size_t k, uint32_t *problems_r, bool *is_nomem_r)
+{
+	struct rfc2231_join j;
+	struct mime_param *prm = NULL;
+	const struct rfc2231_piece *pc;
+	size_t dups_ext = 0, dups_plain = 0;
+	bool is_full = false;
+
+	memset(&j, 0, sizeof(j));
+	buf_init(&j.value, RFC2231_VALUE_MAX);
+	if (rfc2231_join_sections(&j, pieces, n, k, &is_full) == 0 && !is_full) {
+		const struct rfc2231_piece *ext = rfc2231_find(pieces, n, k, -1, true, &dups_ext);
+		const struct rfc2231_piece *plain = rfc2231_find(pieces, n, k, -1, false,
+		    &dups_plain);
+
+		pc = ext != NULL ? ext : plain;
+		if (dups_ext > 1 || dups_plain > 1)
+			j.problems |= 1u << MIME_PROB_BAD_PARAM;
+		if (pc != NULL && !rfc2231_add_piece(&j, pc, true))
+			is_full = true;
+	}
+	if (!is_full)
+		prm = rfc2231_make_param(a, &pieces[k], &j);
+	*is_nomem_r = prm == NULL;
+	*problems_r |= j.problems;
+	buf_release(&j.value);
+	return prm;
+}
+
+int
+rfc2231_join(struct arena *a, const struct rfc2231_piece *pieces, size_t n,
+    struct mime_param **params_r, uint32_t *problems_r)
+{
+	struct mime_param **tail = params_r;
+	size_t k, i;
+
+	*params_r = NULL;
+	for (k = 0; k < n; k++) {
+		bool is_seen = false, is_nomem;
+
+		for (i = 0; i < k && !is_seen; i++)
+			is_seen = rfc2231_same_name(&pieces[i], &pieces[k]);
+		if (is_seen)
+			continue;
+		*tail = rfc2231_join_one(a, pieces, n, k, problems_r, &is_nomem);
+		if (is_nomem)
+			return -1;
+		tail = &(*tail)->next;
+	}
+	return 1;
+}
+
+static bool
+rfc2231_is_attribute_char(unsigned char c)
+{
+	return c > ' ' && c < 0x7f && c != '*' && c != '\'' && c != '%' &&
+	    !mime_lex_is_tspecial(c);
+}
+
+bool
+rfc2231_encode_param(const char *name, const char *charset, const char *lang,
+    const void *value, size_t len, size_t section_len, struct buf *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = value;
+	size_t i = 0, in_section = 0;
+	unsigned section = 0;
+	bool ok;
+
+	ok = section_len == 0 ? buf_printf(out, "; %s*=", name) :
+	    buf_printf(out, "; %s*0*=", name);
+	ok = ok && buf_printf(out, "%s'%s'", charset, lang);
+	for (i = 0; ok && i < len; i++) {
+		size_t w = rfc2231_is_attribute_char(p[i]) ? 1 : 3;
+
+		if (section_len > 0 && in_section > 0 && in_section + w > section_len) {
+			ok = buf_printf(out, "; %s*%u*=", name, ++section);
+			in_section = 0;
+		}
+		if (w == 1)
+			ok = ok && buf_putc(out, (char)p[i]);
+		else
+			ok = ok && buf_putc(out, '%') && buf_putc(out, hex[p[i] >> 4]) &&
+			    buf_putc(out, hex[p[i] & 15]);
+		in_section += w;
+	}
+	return ok;
+}
