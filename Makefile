@@ -38,6 +38,18 @@ PROTO_SRCS := \
 	engine/proto/smtp_cmd.c \
 	engine/proto/smtp_data.c \
 	engine/proto/pop3.c \
+	engine/proto/mime_lex.c \
+	engine/proto/mime_charset.c \
+	engine/proto/mime_base64.c \
+	engine/proto/mime_qp.c \
+	engine/proto/rfc2047.c \
+	engine/proto/rfc2231.c \
+	engine/proto/mime_header.c \
+	engine/proto/mime.c \
+	engine/proto/mime_part.c \
+	engine/proto/mime_fields.c \
+	engine/proto/mime_addr.c \
+	engine/proto/mime_date.c \
 	engine/proto/imap_node.c \
 	engine/proto/imap_frame.c \
 	engine/proto/imap_lex.c \

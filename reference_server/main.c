@@ -265,7 +265,9 @@ static void
 main_defaults(struct options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->limits.idle_timeout_ms = 300 * 1000;
+	/* RFC 1939 §3: a POP3 autologout timer of at least 10 minutes; it
+	 * also meets RFC 5321 §4.5.3.2.7's 5 minutes for SMTP. */
+	o->limits.idle_timeout_ms = 600 * 1000;
 	o->limits.max_message_size = 10 * 1024 * 1024;
 	o->limits.max_recipients = 100;
 	o->limits.max_conns = 1000;

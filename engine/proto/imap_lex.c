@@ -285,8 +285,10 @@ imap_lex_quoted(struct imap_lex *lx, const char *s, size_t len, size_t *pos)
 	for (end = i; end < len && s[end] != '"'; end++) {
 		if (s[end] != '\\')
 			continue;
-		if (end + 1 == len)
+		if (end + 1 == len) {
+			end = len;
 			break;
+		}
 		if (s[end + 1] != '"' && s[end + 1] != '\\') {
 			*pos = end;
 			return imap_lex_fail(lx, IMAP_ERR_BAD_QUOTED);

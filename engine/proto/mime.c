@@ -90,6 +90,7 @@ mime_line_clear(struct mime_parser *p)
 	p->is_tail_ws = true;
 	p->is_line_begun = false;
 	p->line_first = -1;
+	p->line_seen = 0;
 	p->is_hline_over = false;
 	buf_clear(&p->hline);
 }
@@ -287,7 +288,7 @@ static void
 mime_line_problem(struct mime_parser *p, enum mime_problem_code code)
 {
 	if (!mime_part_is_binary(p->cur))
-		mime_problem_add(p, p->cur, code, p->line_start);
+		mime_problem_add_line(p, p->cur, code);
 }
 
 /* The held CR was not a line break: it is content. */

@@ -71,7 +71,7 @@ struct mime_problem {
 	enum mime_problem_code code;
 	const char *message;	/* mime_problem_str(code) */
 	size_t offset;		/* message offset where it was first seen */
-	size_t count;		/* times seen on this part */
+	size_t count;		/* times seen on this part (data problems: lines) */
 	struct mime_problem *next;
 };
 

@@ -33,7 +33,7 @@ mime_header_data(struct mime_parser *p, const char *data, size_t len)
 		unsigned char c = (unsigned char)data[i];
 
 		if (c >= 0x80 || c == '\0') {
-			mime_problem_add(p, p->cur, MIME_PROB_HEADER_8BIT, p->line_start);
+			mime_problem_add_line(p, p->cur, MIME_PROB_HEADER_8BIT);
 			break;
 		}
 	}
@@ -42,7 +42,7 @@ mime_header_data(struct mime_parser *p, const char *data, size_t len)
 	if (!buf_append(&p->hline, data, len)) {
 		p->is_hline_over = true;
 		buf_clear(&p->hline);
-		mime_problem_add(p, p->cur, MIME_PROB_HEADER_TOO_LONG, p->line_start);
+		mime_problem_add_line(p, p->cur, MIME_PROB_HEADER_TOO_LONG);
 	}
 }
 
@@ -141,7 +141,7 @@ mime_field_add_line(struct mime_parser *p, unsigned eol)
 	if (!buf_append(&p->field, p->hline.data != NULL ? p->hline.data : "", p->hline.len) ||
 	    !buf_append(&p->field, eol == 2 ? "\r\n" : "\n", eol)) {
 		p->is_field_bad = true;
-		mime_problem_add(p, p->cur, MIME_PROB_HEADER_TOO_LONG, p->line_start);
+		mime_problem_add_line(p, p->cur, MIME_PROB_HEADER_TOO_LONG);
 	}
 }
 

@@ -77,6 +77,16 @@ mime_problem_add(struct mime_parser *p, struct mime_pstate *ps,
 }
 
 void
+mime_problem_add_line(struct mime_parser *p, struct mime_pstate *ps,
+    enum mime_problem_code code)
+{
+	if (p->line_seen & (1u << code))
+		return;
+	p->line_seen |= 1u << code;
+	mime_problem_add(p, ps, code, p->line_start);
+}
+
+void
 mime_problem_add_mask(struct mime_parser *p, struct mime_pstate *ps, uint32_t mask,
     size_t offset)
 {
@@ -221,9 +231,9 @@ static void
 mime_body_note(struct mime_parser *p, struct mime_pstate *ps)
 {
 	if (ps->part.cte == MIME_CTE_BASE64 && p->b64.problems != 0)
-		mime_problem_add(p, ps, MIME_PROB_BAD_BASE64, p->line_start);
+		mime_problem_add_line(p, ps, MIME_PROB_BAD_BASE64);
 	if (ps->part.cte == MIME_CTE_QP && p->qp.problems != 0)
-		mime_problem_add(p, ps, MIME_PROB_BAD_QP, p->line_start);
+		mime_problem_add_line(p, ps, MIME_PROB_BAD_QP);
 	p->b64.problems = 0;
 	p->qp.problems = 0;
 }
@@ -238,7 +248,7 @@ mime_body_data(struct mime_parser *p, const char *data, size_t len)
 	case MIME_CTE_7BIT:
 		for (i = 0; i < len; i++) {
 			if ((unsigned char)data[i] >= 0x80) {
-				mime_problem_add(p, ps, MIME_PROB_8BIT_BODY, p->line_start);
+				mime_problem_add_line(p, ps, MIME_PROB_8BIT_BODY);
 				break;
 			}
 		}

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "mime.h"
@@ -71,6 +72,7 @@ struct mime_parser {
 	bool is_prev_empty;		/* the previous line had no content */
 	bool has_cr;			/* a CR ends what was seen: line break or not */
 	bool is_line_begun;		/* line_begin() ran for this line */
+	uint32_t line_seen;		/* data problems already counted on this line */
 	enum mime_line_mode mode;
 	char head[MIME_HEAD_MAX];
 	size_t nhead;
@@ -101,6 +103,10 @@ mime_pstate(struct mime_part *part)
 /* mime_part.c */
 void mime_problem_add(struct mime_parser *p, struct mime_pstate *ps,
     enum mime_problem_code code, size_t offset);
+/* A problem found in the data of the current line: counted once per line,
+ * so the counts do not depend on how the input was chunked. */
+void mime_problem_add_line(struct mime_parser *p, struct mime_pstate *ps,
+    enum mime_problem_code code);
 void mime_problem_add_mask(struct mime_parser *p, struct mime_pstate *ps,
     uint32_t mask, size_t offset);
 struct mime_pstate *mime_part_open(struct mime_parser *p, struct mime_pstate *parent,

@@ -55,8 +55,8 @@ static const struct resp_case cases[] = {
 	  "* 172 EXISTS;"
 	  "* OK [UIDVALIDITY #3857529045]|UIDs valid;"
 	  "* OK [UIDNEXT #4392]|Predicted next UID;"
-	  "* FLAGS (\\\\Answered \\\\Flagged \\\\Deleted \\\\Seen \\\\Draft);"
-	  "* OK [PERMANENTFLAGS (\\\\Deleted \\\\Seen \\\\*)]|Limited;"
+	  "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft);"
+	  "* OK [PERMANENTFLAGS (\\Deleted \\Seen \\*)]|Limited;"
 	  "* LIST () \"/\" INBOX;"
 	  "A142 OK [READ-WRITE]|SELECT completed;" },
 	{ "6.3.2 closed", NULL, true,
@@ -76,11 +76,11 @@ static const struct resp_case cases[] = {
 	    "* LIST (\\Marked \\NoInferiors) \"/\" \"inbox\"\r\n"
 	    "* LIST () \"/\" \"NewMailbox\" (\"OLDNAME\" (\"OldMailbox\"))\r\n"
 	    "A202 OK LIST completed\r\n"),
-	  "* LIST (\\\\Noselect) \"/\" \"\";"
-	  "* LIST (\\\\Noselect) \".\" #news.;"
-	  "* LIST (\\\\Noselect) \"/\" /;"
-	  "* LIST (\\\\Noselect) \"/\" ~/Mail/foo;"
-	  "* LIST (\\\\Marked \\\\NoInferiors) \"/\" \"inbox\";"
+	  "* LIST (\\Noselect) \"/\" \"\";"
+	  "* LIST (\\Noselect) \".\" #news.;"
+	  "* LIST (\\Noselect) \"/\" /;"
+	  "* LIST (\\Noselect) \"/\" ~/Mail/foo;"
+	  "* LIST (\\Marked \\NoInferiors) \"/\" \"inbox\";"
 	  "* LIST () \"/\" \"NewMailbox\" (\"OLDNAME\" (\"OldMailbox\"));"
 	  "A202 OK|LIST completed;" },
 	{ "6.3.11 status", NULL, true,
@@ -659,6 +659,7 @@ test_big_literal(void)
 		struct imap_resp_parser *p = imap_resp_parser_new(NULL);
 		struct imap_resp r;
 		size_t pos = 0, got = 0;
+		bool is_bad = false;
 		int rc;
 
 		while (pos < in.len) {
@@ -676,8 +677,9 @@ test_big_literal(void)
 					CHECK(r.status == IMAP_STATUS_OK);
 				}
 			}
-			CHECK(rc == 0);
+			is_bad |= rc != 0;
 		}
+		CHECK(!is_bad);
 		CHECKF(got == 2, "chunk %zu: %zu responses", chunks[j], got);
 		imap_resp_parser_free(&p);
 	}
@@ -736,7 +738,7 @@ test_writer(void)
 	buf_clear(&b);
 	s.str = "a\0b";
 	s.len = 3;
-	CHECK(imap_node_write(&b, &s) && b.len == 8 && memcmp(b.data, "~{3}\r\na\0b", 8) == 0);
+	CHECK(imap_node_write(&b, &s) && b.len == 9 && memcmp(b.data, "~{3}\r\na\0b", 9) == 0);
 	buf_clear(&b);
 	s.str = "q\"\\";
 	s.is_literal = s.is_nonsync = true;
