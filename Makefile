@@ -78,6 +78,8 @@ ENGINE_SRCS := \
 	engine/judge_smtp.c \
 	engine/exec_pop3.c \
 	engine/judge_pop3.c \
+	engine/exec_imap.c \
+	engine/judge_imap.c \
 	engine/probe.c \
 	engine/results.c \
 	engine/select.c \

@@ -93,20 +93,26 @@ exec_build_data(struct exec *x, const struct step *st, struct buf *out)
 	return rc;
 }
 
-/* The bytes a send step puts on the wire. */
+/* The bytes a send step puts on the wire; IMAP commands get their tags
+ * (RFC 9051 §2.2.1) here, raw bytes and data never do. */
 static enum step_rc
-exec_build_send(struct exec *x, const struct step *st, struct buf *out)
+exec_build_send(struct exec *x, struct xconn *c, const struct step *st, struct buf *out)
 {
+	bool is_imap = c->decl->role == ROLE_IMAP;
 	enum step_rc rc = STEP_RC_OK;
 	size_t i;
 
 	switch (st->kind) {
 	case STEP_SEND:
+		if (is_imap)
+			xconn_imap_tag(x, c, out);
 		rc = exec_expand(x, &st->text, out);
 		buf_puts(out, "\r\n");
 		break;
 	case STEP_PIPELINE:
 		for (i = 0; rc == STEP_RC_OK && i < st->nlines; i++) {
+			if (is_imap)
+				xconn_imap_tag(x, c, out);
 			rc = exec_expand(x, &st->lines[i], out);
 			buf_puts(out, "\r\n");
 		}
@@ -128,10 +134,10 @@ exec_send(struct exec *x, struct xconn *c, const struct step *st)
 	enum step_rc rc;
 
 	buf_init(&out, EXEC_MAX_SEND);
-	rc = exec_build_send(x, st, &out);
+	rc = exec_build_send(x, c, st, &out);
 	if (rc == STEP_RC_OK && out.len > 0)
-		rc = xconn_send(x, c, out.data, out.len,
-		    st->kind == STEP_SEND || st->kind == STEP_PIPELINE, exec_timeout(x, st));
+		rc = xconn_send(x, c, out.data, out.len, c->decl->role != ROLE_IMAP &&
+		    (st->kind == STEP_SEND || st->kind == STEP_PIPELINE), exec_timeout(x, st));
 	buf_release(&out);
 	return rc;
 }
@@ -143,7 +149,8 @@ exec_expect_only_closed(const struct expect *e)
 	return e->closed && e->ncodes == 0 && e->enhanced.s == NULL && e->text.s == NULL &&
 	    !e->has_lines && e->any_line.s == NULL && e->no_line.s == NULL &&
 	    e->multiline < 0 && e->ncaptures == 0 && e->status < 0 &&
-	    e->resp_code.s == NULL && !e->body;
+	    e->resp_code.s == NULL && !e->body && e->tagged < 0 && e->greeting < 0 &&
+	    !e->continuation && !e->has_untagged;
 }
 
 static enum step_rc
@@ -156,7 +163,9 @@ exec_expect(struct exec *x, struct xconn *c, const struct step *st)
 
 	if (exec_expect_only_closed(e))
 		return xconn_expect_quiet(x, c, exec_timeout(x, st), true);
-	if (c->decl->role == ROLE_POP3) {
+	if (c->decl->role == ROLE_IMAP) {
+		rc = xconn_expect_imap(x, c, e, exec_timeout(x, st));
+	} else if (c->decl->role == ROLE_POP3) {
 		rc = xconn_read_pop3(x, c, exec_timeout(x, st), e->body, &resp);
 		if (rc == STEP_RC_OK)
 			rc = judge_pop3(x, e, &resp);

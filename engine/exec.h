@@ -52,6 +52,11 @@ struct xconn {
 	uint64_t bytes_in;
 	char **caps;			/* capabilities last announced */
 	size_t ncaps;
+	/* IMAP: automatic tags, untagged responses not yet judged */
+	unsigned next_tag;
+	char **untagged;		/* raw, "* " and CRLF stripped */
+	size_t *untagged_len;
+	size_t nuntagged;
 	char verbs[EXEC_MAX_VERBS][16];	/* commands awaiting replies (FIFO) */
 	size_t nverbs;
 };
@@ -130,6 +135,25 @@ extern const struct xcodec xcodec_pop3;
 enum step_rc xconn_read_pop3(struct exec *x, struct xconn *c, double timeout, bool expect_body,
     struct pop3_resp *resp_r);
 enum step_rc judge_pop3(struct exec *x, const struct expect *e, const struct pop3_resp *r);
+/* exec_imap.c and judge_imap.c (IMAP connections). */
+struct imap_resp;
+extern const struct xcodec xcodec_imap;
+/* Prefix line (a command) with the connection's next tag "A<n> "; the tag
+ * is queued as awaiting its completion and set as ${tag}. */
+void xconn_imap_tag(struct exec *x, struct xconn *c, struct buf *out);
+/* Read until what e waits for arrives (completion, continuation, greeting,
+ * or the untagged patterns); untagged responses are collected on c. */
+enum step_rc xconn_expect_imap(struct exec *x, struct xconn *c, const struct expect *e,
+    double timeout);
+void xconn_untagged_clear(struct xconn *c);
+/* judge_imap.c */
+bool judge_imap_untagged_done(struct exec *x, struct xconn *c, const struct expect *e);
+enum step_rc judge_imap_unexpected(struct exec *x, struct xconn *c, const struct expect *e,
+    const struct imap_resp *r);
+/* Judge the response e waited for (NULL: untagged patterns only) and the
+ * untagged responses collected before it, which are then consumed. */
+enum step_rc judge_imap(struct exec *x, struct xconn *c, const struct expect *e,
+    const struct imap_resp *r);
 /* probe.c: capabilities the target announced for role. */
 enum step_rc probe_caps(struct exec *x, enum role role, char *const **caps_r, size_t *ncaps_r);
 struct probe_cache *probe_cache_new(const struct target *t, const struct run_opts *o);

@@ -135,7 +135,8 @@ exec_fail(struct exec *x, enum step_rc rc, const char *fmt, ...)
 static const struct xcodec *
 xconn_codec_for(enum role role)
 {
-	return role == ROLE_POP3 ? &xcodec_pop3 : &xcodec_smtp;
+	return role == ROLE_POP3 ? &xcodec_pop3 : role == ROLE_IMAP ? &xcodec_imap :
+	    &xcodec_smtp;
 }
 
 enum step_rc
@@ -183,6 +184,7 @@ void
 xconn_reset_state(struct xconn *c)
 {
 	caps_free(&c->caps, &c->ncaps);
+	xconn_untagged_clear(c);
 	c->nverbs = 0;
 	c->bytes_in = 0;
 	c->is_eof = false;
@@ -196,6 +198,7 @@ xconn_free(struct xconn *c)
 		c->ops->destroy(&c->codec);
 	buf_release(&c->in);
 	caps_free(&c->caps, &c->ncaps);
+	xconn_untagged_clear(c);
 	c->is_open = false;
 }
 

@@ -51,11 +51,6 @@ loader_parse_protocols(struct lctx *c, const yaml_node_t *n)
 			lerr_at(c, list[i].line, list[i].col,
 			    "unknown protocol '%s' (smtp, pop3 or imap)", list[i].s);
 			ok = false;
-		} else if (p == PROTO_IMAP) {
-			lerr_at(c, list[i].line, list[i].col,
-			    "protocol '%s' is not implemented by this build of mailspec",
-			    list[i].s);
-			ok = false;
 		} else {
 			c->scn->protocols[c->scn->nprotocols++] = (enum proto)p;
 		}

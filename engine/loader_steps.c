@@ -43,6 +43,11 @@ static const char *const smtp_expect_keys[] = {
 	"capture", "closed", NULL
 };
 
+static const char *const imap_expect_keys[] = {
+	"tagged", "code", "text", "untagged", "continuation", "greeting", "capture",
+	"closed", NULL
+};
+
 static const char *const pop3_expect_keys[] = {
 	"status", "text", "resp_code", "body", "body_text", "body_lines", "body_any_line",
 	"body_no_line", "message", "capture", "closed", NULL
@@ -278,17 +283,128 @@ loader_pop3_key(struct lctx *c, const char *key, const yaml_node_t *v, struct ex
 	return loader_expect_key(c, key, v, e);
 }
 
+/* OK, NO, BAD, PREAUTH, BYE as enum imap_status values (imap_resp.h). */
+static bool
+loader_imap_status(struct lctx *c, const yaml_node_t *n, int *out, bool greeting)
+{
+	static const char *const names[] = { "", "OK", "NO", "BAD", "PREAUTH", "BYE" };
+	const char *s;
+	int i;
+
+	if (!lget_str(c, n, &s))
+		return false;
+	for (i = 1; i < 6; i++)
+		if (strcmp(s, names[i]) == 0 && (greeting ? i != 2 && i != 3 : i <= 3)) {
+			*out = i;
+			return true;
+		}
+	lerr(c, n, greeting ? "greeting: expected OK, PREAUTH or BYE" :
+	    "tagged: expected OK, NO or BAD");
+	return false;
+}
+
+static bool
+loader_regex_list(struct lctx *c, const yaml_node_t *n, struct text **out, size_t *nout)
+{
+	size_t i;
+	bool ok = lget_text_list(c, n, out, nout);
+
+	for (i = 0; ok && i < *nout; i++)
+		ok = lcheck_regex(c, &(*out)[i]);
+	return ok;
+}
+
+/* untagged: {in_order, any_order, absent, may, no_extras} (RFC 9051 §7:
+ * untagged data in any number and order before the completion). */
+static bool
+loader_untagged(struct lctx *c, const yaml_node_t *n, struct expect *e)
+{
+	static const char *const keys[] = {
+		"in_order", "any_order", "absent", "may", "no_extras", NULL
+	};
+	yaml_node_pair_t *p;
+	bool ok = true;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		lerr(c, n, "untagged: expected {in_order, any_order, absent, may, no_extras}");
+		return false;
+	}
+	e->has_untagged = true;
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = lnode(c, p->key), *v = lnode(c, p->value);
+		const char *key = (const char *)k->data.scalar.value;
+
+		if (strcmp(key, "in_order") == 0)
+			ok &= loader_regex_list(c, v, &e->in_order, &e->nin_order);
+		else if (strcmp(key, "any_order") == 0)
+			ok &= loader_regex_list(c, v, &e->any_order, &e->nany_order);
+		else if (strcmp(key, "absent") == 0)
+			ok &= loader_regex_list(c, v, &e->absent, &e->nabsent);
+		else if (strcmp(key, "may") == 0)
+			ok &= loader_regex_list(c, v, &e->may, &e->nmay);
+		else if (strcmp(key, "no_extras") == 0)
+			ok &= lget_bool(c, v, &e->no_extras);
+		else {
+			lerr_unknown_key(c, k, "untagged", keys);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static bool
+loader_imap_key(struct lctx *c, const char *key, const yaml_node_t *v, struct expect *e)
+{
+	if (strcmp(key, "tagged") == 0)
+		return loader_imap_status(c, v, &e->tagged, false);
+	if (strcmp(key, "greeting") == 0)
+		return loader_imap_status(c, v, &e->greeting, true);
+	if (strcmp(key, "code") == 0)
+		return lget_text(c, v, &e->code);
+	if (strcmp(key, "untagged") == 0)
+		return loader_untagged(c, v, e);
+	if (strcmp(key, "continuation") == 0)
+		return lget_bool(c, v, &e->continuation);
+	return loader_expect_key(c, key, v, e);
+}
+
+/* What an IMAP expect waits for must be one thing. */
+static bool
+loader_imap_check(struct lctx *c, const yaml_node_t *n, const struct expect *e)
+{
+	int waits = (e->tagged >= 0) + e->continuation + (e->greeting >= 0);
+
+	if (waits > 1) {
+		lerr(c, n, "an IMAP expect waits for one of tagged, continuation or greeting");
+		return false;
+	}
+	if (waits == 0 && !e->closed && e->nin_order + e->nany_order == 0) {
+		lerr(c, n, "an IMAP expect needs tagged, continuation, greeting, closed, or "
+		    "untagged patterns to wait for (in_order/any_order)");
+		return false;
+	}
+	if (e->code.s != NULL && e->tagged < 0 && e->greeting < 0) {
+		lerr(c, n, "code: applies to a tagged completion or a greeting");
+		return false;
+	}
+	return true;
+}
+
 static bool
 loader_expect(struct lctx *c, const yaml_node_t *n, struct expect *e, enum proto proto)
 {
-	const char *const *keys = proto == PROTO_POP3 ? pop3_expect_keys : smtp_expect_keys;
-	const char *where = proto == PROTO_POP3 ? "a POP3 expect" : "an SMTP expect";
+	const char *const *keys = proto == PROTO_POP3 ? pop3_expect_keys :
+	    proto == PROTO_IMAP ? imap_expect_keys : smtp_expect_keys;
+	const char *where = proto == PROTO_POP3 ? "a POP3 expect" :
+	    proto == PROTO_IMAP ? "an IMAP expect" : "an SMTP expect";
 
 	yaml_node_pair_t *p;
 	bool ok = true;
 
 	e->multiline = -1;
 	e->status = -1;
+	e->tagged = -1;
+	e->greeting = -1;
 	e->proto = proto;
 	if (n->type != YAML_MAPPING_NODE) {
 		lerr(c, n, "expect: expected a map such as {code: 250}, found %s", lnode_kind(n));
@@ -311,10 +427,13 @@ loader_expect(struct lctx *c, const yaml_node_t *n, struct expect *e, enum proto
 		} else {
 			c->key = key;
 			ok &= proto == PROTO_POP3 ? loader_pop3_key(c, key, lnode(c, p->value), e) :
+			    proto == PROTO_IMAP ? loader_imap_key(c, key, lnode(c, p->value), e) :
 			    loader_expect_key(c, key, lnode(c, p->value), e);
 			c->key = NULL;
 		}
 	}
+	if (ok && proto == PROTO_IMAP)
+		ok = loader_imap_check(c, n, e);
 	return ok;
 }
 

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "exec.h"
+#include "imap_resp.h"
 #include "pop3.h"
 #include "smtp_reply.h"
 
@@ -125,6 +126,44 @@ probe_pop3(struct exec *x, struct xconn *c, char ***caps_r, size_t *ncaps_r)
 	return rc;
 }
 
+/* IMAP: wait for one thing as a scenario step would. */
+static enum step_rc
+probe_imap_step(struct exec *x, struct xconn *c, const char *cmd, int greeting)
+{
+	struct expect e = { .tagged = -1, .greeting = greeting, .status = -1, .multiline = -1 };
+	struct buf line;
+	enum step_rc rc = STEP_RC_OK;
+
+	if (cmd != NULL) {
+		e.tagged = 1;	/* IMAP_STATUS_OK */
+		buf_init(&line, 256);
+		xconn_imap_tag(x, c, &line);
+		buf_printf(&line, "%s\r\n", cmd);
+		rc = xconn_send(x, c, line.data, line.len, false, x->o->timeout);
+		buf_release(&line);
+	}
+	return rc == STEP_RC_OK ? xconn_expect_imap(x, c, &e, x->o->timeout) : rc;
+}
+
+/* IMAP: greeting, CAPABILITY (RFC 9051 §6.1.1), STARTTLS and CAPABILITY again. */
+static enum step_rc
+probe_imap(struct exec *x, struct xconn *c, char ***caps_r, size_t *ncaps_r)
+{
+	enum step_rc rc = probe_imap_step(x, c, NULL, 1);
+
+	if (rc == STEP_RC_OK)
+		rc = probe_imap_step(x, c, "CAPABILITY", -1);
+	if (rc == STEP_RC_OK)
+		probe_union(caps_r, ncaps_r, c->caps, c->ncaps);
+	if (rc == STEP_RC_OK && !c->ep->is_implicit_tls &&
+	    caps_have(c->caps, c->ncaps, "STARTTLS", 8) &&
+	    probe_imap_step(x, c, "STARTTLS", -1) == STEP_RC_OK &&
+	    xconn_starttls(x, c, NULL, x->o->timeout) == STEP_RC_OK &&
+	    probe_imap_step(x, c, "CAPABILITY", -1) == STEP_RC_OK)
+		probe_union(caps_r, ncaps_r, c->caps, c->ncaps);
+	return rc;
+}
+
 /* SMTP: greeting, EHLO, and after STARTTLS EHLO again. */
 static enum step_rc
 probe_smtp(struct exec *x, struct xconn *c, char ***caps_r, size_t *ncaps_r)
@@ -159,8 +198,11 @@ probe_endpoint(struct exec *x, enum role role, char ***caps_r, size_t *ncaps_r)
 	rc = xconn_open(x, &c, x->o->timeout);
 	if (rc == STEP_RC_OK)
 		rc = role == ROLE_POP3 ? probe_pop3(x, &c, caps_r, ncaps_r) :
+		    role == ROLE_IMAP ? probe_imap(x, &c, caps_r, ncaps_r) :
 		    probe_smtp(x, &c, caps_r, ncaps_r);
-	if (c.is_open && !c.is_eof)
+	if (c.is_open && !c.is_eof && role == ROLE_IMAP)
+		(void)xconn_send(x, &c, "Z LOGOUT\r\n", 10, false, x->o->timeout);
+	else if (c.is_open && !c.is_eof)
 		(void)xconn_send(x, &c, "QUIT\r\n", 6, true, x->o->timeout);
 	xconn_free(&c);
 	return rc;
@@ -178,11 +220,7 @@ probe_caps(struct exec *x, enum role role, char *const **caps_r, size_t *ncaps_r
 		struct result *saved = x->res;
 
 		x->res = &scratch;
-		if (role != ROLE_IMAP)
-			pc->rc[role] = probe_endpoint(x, role, &pc->caps[role], &pc->ncaps[role]);
-		else
-			pc->rc[role] = exec_fail(x, STEP_RC_UNSUPPORTED, "no %s probe in this build",
-			    role_name(role));
+		pc->rc[role] = probe_endpoint(x, role, &pc->caps[role], &pc->ncaps[role]);
 		if (pc->rc[role] != STEP_RC_OK)
 			pc->msg[role] = strdup(x->msg.data ? x->msg.data : "");
 		x->res = saved;

@@ -97,6 +97,15 @@ struct expect {
 	struct text *message;		/* lines of the message the body must carry */
 	size_t nmessage;
 	bool has_message;
+	/* IMAP (text/capture/closed shared) */
+	int tagged;			/* -1 unset, else enum imap_status OK/NO/BAD */
+	struct text code;		/* response code name of the completion */
+	bool has_untagged;
+	struct text *in_order, *any_order, *absent, *may;
+	size_t nin_order, nany_order, nabsent, nmay;
+	bool no_extras;
+	bool continuation;		/* a "+" continuation request */
+	int greeting;			/* -1 unset, else enum imap_status OK/PREAUTH/BYE */
 };
 
 struct step {

@@ -19,9 +19,8 @@
 #include "buf.h"
 #include "imap_private.h"
 
-#define IMAP_FETCH_QUERY_ARENA	((size_t)64 << 10)
+#define IMAP_FETCH_QUERY_ARENA	((size_t)64 << 10)	/* plus 512 per byte */
 #define IMAP_FETCH_QUERY_DEPTH	8
-#define IMAP_FETCH_QUERY_NODES	256
 
 const char *
 imap_status_name(enum imap_status status)
@@ -104,16 +103,19 @@ imap_fetch_item_in(const struct imap_node *msg_att, const char *name)
 	struct arena *a;
 	struct imap_lex lx;
 	const struct imap_node *q, *found = NULL;
-	size_t pos = 0;
+	size_t pos = 0, len;
 
 	if (msg_att == NULL || msg_att->kind != IMAP_NODE_LIST || name == NULL)
 		return NULL;
-	a = arena_new(IMAP_FETCH_QUERY_ARENA);
+	len = strlen(name);
+	if (len > SIZE_MAX / 1024)
+		return NULL;
+	a = arena_new(IMAP_FETCH_QUERY_ARENA + 512 * len);
 	if (a == NULL)
 		return NULL;
-	if (imap_lex_init(&lx, a, IMAP_FETCH_QUERY_DEPTH, IMAP_FETCH_QUERY_NODES, false)) {
+	if (imap_lex_init(&lx, a, IMAP_FETCH_QUERY_DEPTH, len + 2, false)) {
 		if (imap_lex_begin(&lx, IMAP_LEX_ROOT, false) &&
-		    imap_lex_run(&lx, name, strlen(name), &pos) == IMAP_LEX_END) {
+		    imap_lex_run(&lx, name, len, &pos) == IMAP_LEX_END) {
 			q = imap_lex_root(&lx);
 			if ((q->count == 1 && q->items[0]->kind == IMAP_NODE_ATOM) ||
 			    (q->count == 2 && q->items[1]->kind == IMAP_NODE_SECTION))

@@ -298,6 +298,8 @@ mime_part_close(struct mime_parser *p, struct mime_pstate *ps, size_t end, bool 
 		part->header_size = e - part->offset;
 		mime_header_finish(p, ps);
 		part->body_offset = e;
+		if (ps->field_tail != NULL && ps->field_tail->offset + ps->field_tail->size > e)
+			ps->field_tail->size = e - ps->field_tail->offset;	/* its break went to a boundary */
 		ps->state = MIME_ST_CLOSED;
 		if (part->header_size > 0 && part->parent != NULL &&
 		    part->parent->kind == MIME_PART_MULTIPART)
