@@ -123,7 +123,8 @@ def runs(tmp_path_factory, bad_server):
         "ref": ("ref", str(SCENARIOS / "smtp")),
         "bad": ("bad", "--smtp", bad_server, "--name", "bad <b>server</b>", "--known-failing",
                 str(known), str(SCENARIOS / "smtp"), str(extra)),
-        "big": ("big", "--smtp", bad_server, "--name", "big", str(big)),
+        "big": ("big", "--smtp", bad_server, "--name", "big", "--timeout", "0.5", "-j", "16",
+                str(big)),
     }
     with concurrent.futures.ThreadPoolExecutor(3) as ex:
         futs = {k: ex.submit(_run, d, *v) for k, v in jobs.items()}
