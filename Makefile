@@ -16,13 +16,13 @@ SANITIZE ?=
 PYTHON   ?= /usr/bin/python3
 VERSION  := 0.1.0
 
-PKGS     := yaml-0.1 openssl libpcre2-8
+PKGS     := yaml-0.1 openssl libpcre2-8 jansson
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wformat=2 -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP \
              -DMAILSPEC_VERSION='"$(VERSION)"' -Iengine -Iengine/proto -Ireports -Itests/unit
-LDLIBS   := -lyaml -lssl -lcrypto -lpcre2-8 -lpthread
+LDLIBS   := -lyaml -lssl -lcrypto -lpcre2-8 -ljansson -lpthread
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS    += -fsanitize=$(SANITIZE)
@@ -113,6 +113,10 @@ PROTO_UNIT_TESTS := \
 	test_smtp_cmd \
 	test_smtp_data \
 	test_pop3 \
+	test_mime \
+	test_mime_header \
+	test_mime_codecs \
+	test_mime_addr \
 	test_imap_resp \
 	test_imap_cmd
 
@@ -120,6 +124,7 @@ ENGINE_UNIT_TESTS := \
 	test_vars \
 	test_target \
 	test_reports \
+	test_report_formats \
 	test_net
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -180,8 +185,9 @@ run:
 	$(MAKE) all
 	@mkdir -p $(BUILD)/report
 	$(BUILD)/bin/mailspec run $(RUN_ARGS) --json $(BUILD)/report/results.json \
-		--junit $(BUILD)/report/junit.xml scenarios; \
-	rc=$$?; echo "reports: $(BUILD)/report/results.json $(BUILD)/report/junit.xml"; exit $$rc
+		--junit $(BUILD)/report/junit.xml --html $(BUILD)/report/index.html scenarios; \
+	rc=$$?; echo "reports: $(BUILD)/report/index.html $(BUILD)/report/results.json" \
+		"$(BUILD)/report/junit.xml"; exit $$rc
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mailspec \
@@ -210,7 +216,9 @@ FUZZ_TARGETS := \
 	fuzz_smtp_cmd \
 	fuzz_smtp_data \
 	fuzz_pop3_resp \
-	fuzz_pop3_cmd
+	fuzz_pop3_cmd \
+	fuzz_imap_resp \
+	fuzz_imap_cmd
 
 # the harnesses link every codec
 FUZZ_PROTO_SRCS := $(PROTO_SRCS)

@@ -27,7 +27,7 @@ struct cli {
 	struct target target;
 	struct selection sel;
 	struct run_opts opts;
-	const char *json, *junit, *known_file, *server_bin;
+	const char *json, *junit, *tap, *markdown, *html, *known_file, *server_bin;
 	bool list;
 	bool has_target;
 	char **paths;
@@ -39,6 +39,8 @@ usage(FILE *f)
 {
 	fputs("usage: mailspec run [options] [PATH...]\n"
 	    "       mailspec check PATH...\n"
+	    "       mailspec report [--html F] [--markdown F] [--json F] [--tap F] [--junit F]\n"
+	    "                       RESULTS.json...\n"
 	    "       mailspec --version\n"
 	    "\n"
 	    "target (none given: the bundled mailspec-server on loopback):\n"
@@ -57,7 +59,7 @@ usage(FILE *f)
 	    "execution:\n"
 	    "  -j N  --timeout SECONDS (default 5)  --strict  -v  --trace\n"
 	    "outputs:\n"
-	    "  --json FILE  --junit FILE\n", f);
+	    "  --json FILE  --junit FILE  --tap FILE  --markdown FILE  --html FILE\n", f);
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -128,7 +130,7 @@ enum {
 	OPT_SMTP = 256, OPT_SUBMISSION, OPT_POP3, OPT_IMAP, OPT_USER, OPT_DOMAIN, OPT_NAME,
 	OPT_TLS_VERIFY, OPT_CA_FILE, OPT_RUN, OPT_SKIP, OPT_TAG, OPT_LEVEL, OPT_LIST,
 	OPT_KNOWN, OPT_TIMEOUT, OPT_STRICT, OPT_TRACE, OPT_JSON, OPT_JUNIT, OPT_SERVER,
-	OPT_TARGET,
+	OPT_TARGET, OPT_TAP, OPT_MARKDOWN, OPT_HTML,
 };
 
 static const struct option long_opts[] = {
@@ -155,6 +157,9 @@ static const struct option long_opts[] = {
 	{ "junit", required_argument, NULL, OPT_JUNIT },
 	{ "server", required_argument, NULL, OPT_SERVER },
 	{ "target", required_argument, NULL, OPT_TARGET },
+	{ "tap", required_argument, NULL, OPT_TAP },
+	{ "markdown", required_argument, NULL, OPT_MARKDOWN },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -228,6 +233,9 @@ cli_option(struct cli *c, int opt, const char *arg)
 	case OPT_TRACE: c->opts.trace = true; return 0;
 	case OPT_JSON: c->json = arg; return 0;
 	case OPT_JUNIT: c->junit = arg; return 0;
+	case OPT_TAP: c->tap = arg; return 0;
+	case OPT_MARKDOWN: c->markdown = arg; return 0;
+	case OPT_HTML: c->html = arg; return 0;
 	case OPT_SERVER: c->server_bin = arg; return 0;
 	case OPT_TARGET:
 		if (target_load_file(&c->target, arg, &c->opts.known_failing, &c->opts.nknown,
@@ -326,8 +334,14 @@ cli_fill_run(struct cli *c, struct results_run *run, int64_t started_ms)
 	run->target = strdup(c->target.name ? c->target.name : "unnamed target");
 	run->endpoints = calloc(c->target.nendpoints + 1, sizeof(*run->endpoints));
 	for (i = 0; run->endpoints != NULL && i < c->target.nendpoints; i++) {
-		run->endpoints[i].name = strdup(role_name(c->target.endpoints[i].role));
-		run->endpoints[i].url = strdup(c->target.endpoints[i].url);
+		const struct endpoint *ep = &c->target.endpoints[i];
+		char name[32];
+
+		/* named as listeners are: "pop3" and "pop3s" (RFC 8314 §7) */
+		snprintf(name, sizeof(name), "%s%s", role_name(ep->role),
+		    ep->is_implicit_tls ? "s" : "");
+		run->endpoints[i].name = strdup(name);
+		run->endpoints[i].url = strdup(ep->url);
 	}
 	run->nendpoints = run->endpoints ? c->target.nendpoints : 0;
 	run->started_unix_ms = started_ms;
@@ -336,16 +350,25 @@ cli_fill_run(struct cli *c, struct results_run *run, int64_t started_ms)
 static int
 cli_write_reports(const struct cli *c, const struct results_run *run)
 {
+	const struct {
+		const char *path;
+		int (*fn)(const struct results_run *, FILE *);
+	} outs[] = {
+		{ c->json, report_json_write },
+		{ c->junit, report_junit_write },
+		{ c->tap, report_tap_write },
+		{ c->markdown, report_markdown_write },
+		{ c->html, report_html_write },
+	};
+	size_t i;
 	int rc = 0;
 
-	if (c->json && report_write_file(c->json, report_json_write, run) != 0) {
-		fprintf(stderr, "mailspec: cannot write %s: %s\n", c->json, strerror(errno));
-		rc = -1;
-	}
-	if (c->junit && report_write_file(c->junit, report_junit_write, run) != 0) {
-		fprintf(stderr, "mailspec: cannot write %s: %s\n", c->junit, strerror(errno));
-		rc = -1;
-	}
+	for (i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
+		if (outs[i].path != NULL && report_write_file(outs[i].path, outs[i].fn, run) != 0) {
+			fprintf(stderr, "mailspec: cannot write %s: %s\n", outs[i].path,
+			    strerror(errno));
+			rc = -1;
+		}
 	return rc;
 }
 
@@ -477,6 +500,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") != 0)
 		return usage_error("unknown command '%s'", argv[1]);
 	rc = cli_parse(&c, argc - 1, argv + 1);

@@ -217,13 +217,13 @@ report_html_transcript(FILE *out, const struct result *r)
 void
 report_html_target_meta(FILE *out, const struct results_run *run)
 {
-	char when[32];
+	char when[32], key[64];
 	size_t i;
 
 	fputs("<dl class=\"meta\">\n", out);
 	for (i = 0; run->endpoints != NULL && i < run->nendpoints; i++) {
 		fputs("<dt>", out);
-		report_put_xml_str(out, run->endpoints[i].name, false);
+		report_put_xml_str(out, report_endpoint_key(run, i, key), false);
 		fputs("</dt><dd class=\"mono\">", out);
 		report_put_xml_str(out, run->endpoints[i].url, false);
 		fputs("</dd>\n", out);

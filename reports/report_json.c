@@ -44,7 +44,7 @@ report_json_strv(struct json_writer *w, const char *key, char *const *v)
 static void
 report_json_write_header(struct json_writer *w, const struct results_run *run)
 {
-	char when[32];
+	char when[32], key[64];
 	size_t i;
 
 	report_json_member(w, "schema", REPORT_JSON_SCHEMA);
@@ -60,9 +60,8 @@ report_json_write_header(struct json_writer *w, const struct results_run *run)
 	json_writer_key(w, "endpoints");
 	json_writer_begin_object(w);
 	for (i = 0; run->endpoints != NULL && i < run->nendpoints; i++)
-		if (run->endpoints[i].name != NULL)
-			report_json_member(w, run->endpoints[i].name,
-			    run->endpoints[i].url);
+		report_json_member(w, report_endpoint_key(run, i, key),
+		    run->endpoints[i].url);
 	json_writer_end_object(w);
 	json_writer_end_object(w);
 	report_json_member(w, "started",

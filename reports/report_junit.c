@@ -109,15 +109,14 @@ static void
 junit_write_properties(FILE *out, const struct results_run *run,
     const char *suite)
 {
-	char num[16];
+	char num[16], key[64];
 	size_t i;
 
 	fputs("    <properties>\n", out);
 	junit_put_property(out, NULL, "target", run->target);
 	for (i = 0; run->endpoints != NULL && i < run->nendpoints; i++)
-		if (run->endpoints[i].name != NULL)
-			junit_put_property(out, "endpoint", run->endpoints[i].name,
-			    run->endpoints[i].url);
+		junit_put_property(out, "endpoint", report_endpoint_key(run, i, key),
+		    run->endpoints[i].url);
 	for (i = 0; i < run->nresults; i++) {
 		const struct result *r = &run->results[i];
 

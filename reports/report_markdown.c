@@ -21,7 +21,7 @@ static bool
 md_header(struct buf *b, const struct results_run *run, const size_t *counts)
 {
 	struct report_headline h;
-	char when[32];
+	char when[32], key[64];
 	bool ok;
 	size_t i;
 
@@ -42,7 +42,8 @@ md_header(struct buf *b, const struct results_run *run, const size_t *counts)
 		ok = buf_printf(b, " %zu |", counts[i]);
 	ok = ok && buf_puts(b, "\n\n");
 	for (i = 0; ok && run->endpoints != NULL && i < run->nendpoints; i++)
-		ok = report_md_inline(b, run->endpoints[i].name, 64) && buf_puts(b, " ") &&
+		ok = report_md_inline(b, report_endpoint_key(run, i, key), 64) &&
+		    buf_puts(b, " ") &&
 		    report_md_inline(b, run->endpoints[i].url, 256) && buf_puts(b, " \xc2\xb7 ");
 	if (ok && run->started_unix_ms != 0 && report_format_time(run->started_unix_ms, when))
 		ok = buf_printf(b, "started %s \xc2\xb7 ", when);

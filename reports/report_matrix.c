@@ -216,7 +216,7 @@ matrix_json_target(struct json_writer *w, const struct report_matrix *m, size_t 
 {
 	const struct results_run *run = m->runs[t];
 	size_t counts[VERDICT_COUNT], i;
-	char when[32];
+	char when[32], key[64];
 
 	report_count(run, counts);
 	json_writer_begin_object(w);
@@ -230,11 +230,10 @@ matrix_json_target(struct json_writer *w, const struct report_matrix *m, size_t 
 	json_writer_string(w, run->version);
 	json_writer_key(w, "endpoints");
 	json_writer_begin_object(w);
-	for (i = 0; run->endpoints != NULL && i < run->nendpoints; i++)
-		if (run->endpoints[i].name != NULL) {
-			json_writer_key(w, run->endpoints[i].name);
-			json_writer_string(w, run->endpoints[i].url);
-		}
+	for (i = 0; run->endpoints != NULL && i < run->nendpoints; i++) {
+		json_writer_key(w, report_endpoint_key(run, i, key));
+		json_writer_string(w, run->endpoints[i].url);
+	}
 	json_writer_end_object(w);
 	json_writer_key(w, "started");
 	json_writer_string(w, report_format_time(run->started_unix_ms, when) ? when : NULL);

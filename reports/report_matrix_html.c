@@ -181,7 +181,8 @@ mhtml_row(FILE *out, const struct report_matrix *m, const struct report_matrix_r
 		fputs(i > 0 ? " " : "", out);
 		report_put_xml_str(out, r->protocols[i], true);
 	}
-	fputs("\"><td><span class=\"sc-id\">", out);
+	fputs(i == 0 ? "other\"><td><span class=\"sc-id\">" :
+	    "\"><td><span class=\"sc-id\">", out);
 	report_put_xml_str(out, row->id, false);
 	fputs("</span>", out);
 	if (row->differs)

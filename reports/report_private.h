@@ -49,6 +49,10 @@ bool report_event_prefix(struct buf *b, const struct transcript_event *ev);
  * then " … (N more bytes)"; false past the buffer's maximum. */
 bool report_event_data(struct buf *b, const struct transcript_event *ev,
     size_t max);
+/* A key for endpoint i unique within the run: its name, or when an earlier
+ * endpoint has that name its URL scheme ("pop3s"), else "name_N". */
+const char *report_endpoint_key(const struct results_run *run, size_t i,
+    char buf[64]);
 /* Compare section strings part by part, numbers numerically
  * ("4.1.1.9" < "4.1.1.10"); NULL sorts first. */
 int report_section_cmp(const char *a, const char *b);

@@ -3,7 +3,9 @@
  * results model, for `mailspec report`. Parsing is jansson's; this file
  * checks every member's type, rejects an unknown schema version with a clear
  * message, recounts the summary from the records and turns transcript data
- * from the escape form (\r \n \t \\ \xHH) back into bytes.
+ * from the escape form (\r \n \t \\ \xHH) back into bytes. A repeated
+ * member name is read as jansson does, the last one wins (files written
+ * before endpoint keys were made unique repeat "pop3").
  */
 #include "report_private.h"
 
@@ -425,7 +427,7 @@ report_read_buffer(const char *text, size_t len, struct results_run **run_r,
 {
 	struct read_ctx c = { err, errlen, false };
 	json_error_t jerr;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	json_t *root = json_loadb(text, len, JSON_ALLOW_NUL, &jerr);
 
 	return read_root(&c, root, &jerr, run_r);
 }
@@ -445,7 +447,7 @@ report_read_file(const char *path, struct results_run **run_r, char *err,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	root = json_loadf(f, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	root = json_loadf(f, JSON_ALLOW_NUL, &jerr);
 	fclose(f);
 	c.err = msg;
 	c.errlen = sizeof(msg);

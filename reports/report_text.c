@@ -218,3 +218,40 @@ report_section_cmp(const char *a, const char *b)
 	}
 	return (*a != '\0') - (*b != '\0');
 }
+
+/* Does an endpoint before i (or, with all, any other) have this name? */
+static bool
+report_endpoint_named(const struct results_run *run, size_t i, const char *name,
+    size_t len, bool all)
+{
+	size_t j;
+
+	for (j = 0; j < (all ? run->nendpoints : i); j++) {
+		const char *other = run->endpoints[j].name;
+
+		if (j != i && other != NULL && strlen(other) == len &&
+		    strncmp(other, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+const char *
+report_endpoint_key(const struct results_run *run, size_t i, char buf[64])
+{
+	const char *name = run->endpoints[i].name, *url = run->endpoints[i].url;
+	size_t scheme = url != NULL ? strcspn(url, ":") : 0;
+
+	if (name == NULL)
+		name = "endpoint";
+	if (!report_endpoint_named(run, i, name, strlen(name), false))
+		return name;
+	if (scheme > 0 && scheme < 32 && url[scheme] == ':' &&
+	    !report_endpoint_named(run, i, url, scheme, true) &&
+	    (strlen(name) != scheme || strncmp(name, url, scheme) != 0)) {
+		snprintf(buf, 64, "%.*s", (int)scheme, url);
+		return buf;
+	}
+	snprintf(buf, 64, "%.40s_%zu", name, i + 1);
+	return buf;
+}

@@ -4,7 +4,8 @@
 # Postfix and Dovecot are test targets only: no service is started during
 # the install, and Postfix gets no system configuration at all.
 PKGS="make gcc clang pkg-config libyaml-dev libssl-dev libpcre2-dev openssl \
-python3 python3-pytest python3-aiosmtpd curl libxml2-utils \
+libjansson-dev python3 python3-pytest python3-aiosmtpd python3-jsonschema python3-yaml \
+curl libxml2-utils chromium \
 postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd"
 missing=""
 for p in $PKGS; do

@@ -68,6 +68,7 @@ class _BadHandler(socketserver.StreamRequestHandler):
 class _BadServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +91,7 @@ def _extra_scenarios(root):
     w.scenario("t.known.fails", '- expect: {code: 220}\n- send: "HELLO"\n- expect: {code: 250}')
     w.scenario("t.known.passes", '- expect: {code: 220}\n- send: "QUIT"\n- expect: {code: 221}')
     big = ScenarioWriter(root / "big")
-    for i in range(120):
+    for i in range(200):
         big.scenario(f"t.big.r{i:03d}", '- expect: {code: 220}\n- send: "BIG"\n- expect: {code: 550}')
     known = root / "known-failing.txt"
     known.write_text("t.known.fails\nt.known.passes\n")
@@ -130,7 +131,9 @@ def runs(tmp_path_factory, bad_server):
         futs = {k: ex.submit(_run, d, *v) for k, v in jobs.items()}
         res = {k: f.result() for k, f in futs.items()}
     assert res["ref"][0] == 0, "the reference server must pass its own suite"
-    assert res["bad"][0] in (1, 3) and res["big"][0] == 1
+    assert res["bad"][0] in (1, 2, 3)
+    big = _load(res["big"][1]["json"])["results"]
+    assert res["big"][0] == 1, [r["message"] for r in big if r["verdict"] != "fail"][:3]
     out = {k: v[1] for k, v in res.items()}
     out["dir"] = d
     return out
@@ -363,7 +366,7 @@ def test_markdown_capped_under_1mib(runs):
     data = runs["big"]["markdown"].read_bytes()
     assert len(data) < MIB
     text = data.decode("utf-8")
-    assert text.count("#### \u274c FAIL t.big.r") < 120
+    assert 20 < text.count("#### \u274c FAIL t.big.r") < 200
     last = text.rstrip("\n").split("\n")[-1]
     assert "**Truncated:**" in last and "not shown" in last
     assert len(runs["big"]["json"].read_bytes()) > 10 * MIB  # the cap did something

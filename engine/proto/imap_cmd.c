@@ -92,6 +92,7 @@ imap_cmd_parser_new(const struct imap_limits *lim)
 		imap_cmd_parser_free(&p);
 		return NULL;
 	}
+	p->is_done = true;	/* the first _next() starts from a clean item */
 	return p;
 }
 

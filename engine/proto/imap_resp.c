@@ -95,6 +95,7 @@ imap_resp_parser_new(const struct imap_limits *lim)
 		imap_resp_parser_free(&p);
 		return NULL;
 	}
+	p->is_done = true;	/* the first _next() starts from a clean item */
 	return p;
 }
 
@@ -117,6 +118,8 @@ imap_resp_clear(struct imap_resp_parser *p)
 	arena_reset(p->arena);
 	imap_frame_begin_item(&p->frame);
 	memset(&p->cur, 0, sizeof(p->cur));
+	p->cur.text = "";
+	p->cur.code_text = "";
 	p->is_data = false;
 	p->is_done = false;
 }
@@ -210,11 +213,15 @@ imap_resp_code_lexed(struct imap_resp_parser *p, const char *s, size_t pos)
 {
 	const struct imap_node *root = imap_lex_root(&p->lex);
 	const struct imap_node *name = root->items[0];
-	struct imap_node *args = imap_lex_new_node(&p->lex, IMAP_NODE_LIST);
+	struct imap_node *args = arena_alloc(p->arena, sizeof(*args));	/* not the peer's */
 	size_t start = 1 + name->len;
 
-	if (args == NULL)
+	if (args == NULL) {
+		p->lex.err = IMAP_ERR_NOMEM;
 		return false;
+	}
+	args->kind = IMAP_NODE_LIST;
+	args->str = "";
 	args->count = root->count - 1;
 	args->items = args->count > 0 ? root->items + 1 : NULL;
 	if (s[start] == ' ')
@@ -222,27 +229,36 @@ imap_resp_code_lexed(struct imap_resp_parser *p, const char *s, size_t pos)
 	p->cur.code_args = args;
 	p->cur.code = imap_strdup_upper(p->arena, name->str, name->len);
 	p->cur.code_text = arena_strndup(p->arena, s + start, pos - 1 - start);
-	return p->cur.code != NULL && p->cur.code_text != NULL;
+	if (p->cur.code == NULL || p->cur.code_text == NULL) {
+		p->lex.err = IMAP_ERR_NOMEM;
+		return false;
+	}
+	return true;
 }
 
-/* "[" resp-text-code "]" at s; *pos_r after the "]". */
-static bool
+/* "[" resp-text-code "]" at s; *pos_r after the "]". 1 a code, 0 none,
+ * -1 a limit was crossed (lex.err): the arguments would have lexed. */
+static int
 imap_resp_code(struct imap_resp_parser *p, const char *s, size_t len, size_t *pos_r)
 {
 	const struct imap_node *root;
 	size_t pos = 1;
 
-	if (imap_lex_begin(&p->lex, IMAP_LEX_CODE, false) &&
-	    imap_lex_run(&p->lex, s, len, &pos) == IMAP_LEX_END) {
+	if (!imap_lex_begin(&p->lex, IMAP_LEX_CODE, false))
+		return -1;
+	if (imap_lex_run(&p->lex, s, len, &pos) == IMAP_LEX_END) {
 		root = imap_lex_root(&p->lex);
 		if (root->count > 0 && (root->items[0]->kind == IMAP_NODE_ATOM ||
 		    root->items[0]->kind == IMAP_NODE_NUMBER ||
 		    root->items[0]->kind == IMAP_NODE_NIL)) {
 			*pos_r = pos;
-			return imap_resp_code_lexed(p, s, pos);
+			return imap_resp_code_lexed(p, s, pos) ? 1 : -1;
 		}
+	} else if (p->lex.err == IMAP_ERR_TOO_DEEP || p->lex.err == IMAP_ERR_TOO_MANY_NODES ||
+	    p->lex.err == IMAP_ERR_NOMEM) {
+		return -1;
 	}
-	return imap_resp_code_fallback(p, s, len, pos_r);
+	return imap_resp_code_fallback(p, s, len, pos_r) ? 1 : 0;
 }
 
 /* resp-text: ["[" resp-text-code "]" SP] [text]. */
@@ -250,9 +266,13 @@ static int
 imap_resp_text(struct imap_resp_parser *p, const char *s, size_t len)
 {
 	size_t pos = 0;
+	int r;
 
 	if (len > 0 && s[0] == '[') {
-		if (imap_resp_code(p, s, len, &pos) && (pos == len || s[pos] == ' ')) {
+		r = imap_resp_code(p, s, len, &pos);
+		if (r < 0)
+			return imap_resp_fail(p, p->lex.err);
+		if (r > 0 && (pos == len || s[pos] == ' ')) {
 			if (pos < len)
 				pos++;
 		} else {
@@ -261,7 +281,7 @@ imap_resp_text(struct imap_resp_parser *p, const char *s, size_t len)
 			pos = 0;
 		}
 	}
-	if (p->cur.code_text == NULL || p->cur.code == NULL)
+	if (p->cur.code == NULL)
 		p->cur.code_text = "";
 	p->cur.text = arena_strndup(p->arena, s + pos, len - pos);
 	p->cur.text_len = len - pos;

@@ -132,7 +132,7 @@ date_read_date(struct mime_lex *lx, struct mime_date *d)
 static bool
 date_read_time(struct mime_lex *lx, struct mime_date *d)
 {
-	size_t n;
+	size_t n, save;
 	bool has_cfws = false;
 
 	mime_lex_skip_cfws(lx);
@@ -147,11 +147,15 @@ date_read_time(struct mime_lex *lx, struct mime_date *d)
 	has_cfws |= mime_lex_skip_cfws(lx);
 	if (date_digits(lx, 2, &d->minute) != 2)
 		return false;
-	has_cfws |= mime_lex_skip_cfws(lx);
+	save = lx->pos;
+	if (mime_lex_skip_cfws(lx) && mime_lex_peek(lx) == ':')
+		has_cfws = true;
 	if (mime_lex_accept(lx, ':')) {
 		has_cfws |= mime_lex_skip_cfws(lx);
 		if (date_digits(lx, 2, &d->second) != 2)
 			return false;
+	} else {
+		lx->pos = save;
 	}
 	if (has_cfws)
 		d->problems |= MIME_DATE_OBSOLETE;

@@ -186,7 +186,7 @@ static long
 rfc2231_join_sections(struct rfc2231_join *j, const struct rfc2231_piece *pieces,
     size_t n, size_t k, bool *is_full_r)
 {
-	size_t i, total = 0, dups = 0;
+	size_t i, total = 0, used = 0;
 	long s;
 
 	for (i = k; i < n; i++)
@@ -198,14 +198,16 @@ rfc2231_join_sections(struct rfc2231_join *j, const struct rfc2231_piece *pieces
 
 		if (pc == NULL)
 			break;
-		dups += d;
+		used += d;
+		if (d > 1)
+			j->problems |= 1u << MIME_PROB_BAD_PARAM;	/* a duplicate */
 		if (!rfc2231_add_piece(j, pc, s == 0)) {
 			*is_full_r = true;
 			break;
 		}
 	}
-	if (total > 0 && dups != total)
-		j->problems |= 1u << MIME_PROB_BAD_PARAM;	/* a gap or a duplicate */
+	if (used != total)
+		j->problems |= 1u << MIME_PROB_BAD_PARAM;	/* a gap */
 	return s;
 }
 

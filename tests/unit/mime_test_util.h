@@ -13,10 +13,10 @@
 
 #define S(lit) lit, sizeof(lit) - 1
 
-static const size_t chunk_sizes[] = { SIZE_MAX, 1, 2, 3, 7, 64, 1000 };
+__attribute__((unused)) static const size_t chunk_sizes[] = { SIZE_MAX, 1, 2, 3, 7, 64, 1000 };
 #define NCHUNKS (sizeof(chunk_sizes) / sizeof(chunk_sizes[0]))
 
-static const char *const prob_names[MIME_PROB_COUNT] = {
+__attribute__((unused)) static const char *const prob_names[MIME_PROB_COUNT] = {
 	"NONE", "NO_MIME_VERSION", "HEADER_NO_COLON", "HEADER_8BIT",
 	"HEADER_UNTERMINATED", "HEADER_TOO_LONG", "DUPLICATE_FIELD",
 	"BAD_CONTENT_TYPE", "BAD_PARAM", "PARAM_CHARSET", "BAD_CTE",
@@ -25,7 +25,7 @@ static const char *const prob_names[MIME_PROB_COUNT] = {
 	"LINE_TOO_LONG", "TOO_DEEP", "TOO_MANY_PARTS", "NOMEM",
 };
 
-static void
+static inline void
 dump_params(struct buf *out, const struct mime_param *prm)
 {
 	for (; prm != NULL; prm = prm->next) {
@@ -38,7 +38,7 @@ dump_params(struct buf *out, const struct mime_param *prm)
 
 /* One line per part, depth first: path type/subtype;params [cte] [M|R]
  * [disposition] h=header b=body l=lines [!PROBLEMS]. */
-static void
+static inline void
 dump_part(struct buf *out, const char *msg, const struct mime_part *part, const char *path)
 {
 	const struct mime_problem *pr;
@@ -76,7 +76,7 @@ dump_part(struct buf *out, const char *msg, const struct mime_part *part, const 
 }
 
 /* The promises of mime.h, for every part. */
-static void
+static inline void
 check_part(const struct mime_part *part, size_t len, size_t *nparts)
 {
 	const struct mime_part *c;
@@ -120,7 +120,7 @@ check_part(const struct mime_part *part, size_t len, size_t *nparts)
 
 /* Parse msg fed in chunks of `chunk` bytes, each an exact-size heap copy;
  * append the dump to out. */
-static void
+static inline void
 parse_dump(const struct mime_limits *lim, const char *msg, size_t len, size_t chunk,
     struct buf *out)
 {

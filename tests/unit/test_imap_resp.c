@@ -245,6 +245,10 @@ static const struct resp_case cases[] = {
 	{ "too many nodes", &lim_small, false,
 	  S("* X 1 2 3 4 5 6 7 8 9 10 11 12\r\n* X 1 2 3 4 5 6 7 8 9 10 11\r\n"),
 	  "E:TOO_MANY_NODES;* X #1 #2 #3 #4 #5 #6 #7 #8 #9 #10 #11;" },
+	{ "limits inside a response code", &lim_small, false,
+	  S("* OK [X ((((a))))] y\r\n* OK [X 1 2 3 4 5 6 7 8 9 10 11 12] y\r\n"
+	    "* OK [X 1 2 3 4 5 6 7 8 9 10 11] y\r\n"),
+	  "E:TOO_DEEP;E:TOO_MANY_NODES;* OK [X #1 #2 #3 #4 #5 #6 #7 #8 #9 #10 #11]|y;" },
 	{ "too large", &lim_size, false,
 	  S("* 1 FETCH (A {40}\r\n0123456789012345678901234567890123456789 B {10}\r\n"
 	    "0123456789)\r\nA1 OK y\r\n"),

@@ -340,7 +340,6 @@ test_read_errors(void)
 	check_read_error("{\"schema\": \"mailspec-results/1\"}", "results: expected an array");
 	check_read_error(RESULT_HEAD "}, {\"id\": \"b\", \"level\": \"MUST\", "
 	    "\"verdict\": \"great\"}]}", "results[1].verdict: expected one of pass");
-	check_read_error(RESULT_HEAD ", \"level\": \"MUST\"}]}", "duplicate");
 	check_read_error("{\"schema\": \"mailspec-results/1\", \"results\": [{\"id\": \"a\", "
 	    "\"level\": \"OFTEN\", \"verdict\": \"pass\"}]}", "results[0].level");
 	check_read_error(RESULT_HEAD ", \"rfc\": \"5321\"}]}", "results[0].rfc: expected an "
@@ -467,9 +466,43 @@ test_files(void)
 	results_run_free(&run);
 }
 
+/* A run with no records, and a matrix of no runs, still give whole files. */
+static void
+test_empty(void)
+{
+	struct results_run empty = { 0 };
+	struct report_matrix *m = report_matrix_new(NULL, NULL, 0);
+	char *t, *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	t = render(report_tap_write, &empty, &rc);
+	CHECK(rc == 0 && strncmp(t, "TAP version 14\n1..0\n", 20) == 0);
+	free(t);
+	t = render(report_markdown_write, &empty, &rc);
+	CHECK(rc == 0);
+	HAS(t, "mailspec: Nothing tested \xe2\x80\x94 unnamed target");
+	free(t);
+	t = render(report_html_write, &empty, &rc);
+	CHECK(rc == 0);
+	HAS(t, "Nothing tested</p>");
+	HAS(t, "</html>\n");
+	free(t);
+	CHECK(m != NULL && report_matrix_rows(m) == 0);
+	f = open_memstream(&text, &len);
+	CHECK(report_matrix_html_write(m, f) == 0 && report_matrix_json_write(m, f) == 0 &&
+	    report_matrix_markdown_write(m, f) == 0);
+	fclose(f);
+	HAS(text, "0 targets \xc3\x97 0 scenarios");
+	free(text);
+	report_matrix_free(&m);
+}
+
 int
 main(void)
 {
+	test_empty();
 	test_tap();
 	test_markdown();
 	test_markdown_cap();

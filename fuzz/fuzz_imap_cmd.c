@@ -1,0 +1,270 @@
+/* fuzz_imap_cmd.c: libFuzzer harness for the IMAP command parser and
+ * sequence sets (engine/proto/imap_cmd.c, imap_seqset.c, and the shared
+ * imap_lex.c, imap_frame.c, imap_section.c, imap_node.c): RFC 9051
+ * §2.2.1, §4.3, §6, §7.6, §9; RFC 7888; RFC 3516; RFC 5182.
+ *
+ * Input: byte 0 picks the limits (bits 0-1 max_line, bits 2-3
+ * max_literal, bit 4 LITERAL+ instead of the 4096-octet {n+} limit, bit 5
+ * a small max_depth and max_nodes) and the server's answer to
+ * continuation requests (bit 6: refuse every other one, bit 7: take a
+ * raw line after every command, as after AUTHENTICATE or IDLE); bytes 1-3
+ * a chunk pattern, the rest is the client's byte stream. Oracles:
+ * - fed whole and fed in chunks, the stream gives identical commands,
+ *   continuation requests, raw lines and errors;
+ * - a continuation request comes exactly when the raw bytes so far end
+ *   in a synchronizing literal announcement of the size reported, and a
+ *   command has exactly as many as it holds synchronizing literals (when
+ *   none was refused);
+ * - parse -> imap_cmd_write() -> parse gives the same command;
+ * - every ATOM or NUMBER argument that parses as a sequence set iterates
+ *   inside its bounds and agrees with imap_seqset_contains().
+ */
+#include "fuzz_util.h"
+
+#include "buf.h"
+#include "imap_cmd.h"
+#include "imap_seqset.h"
+
+static const size_t max_line_opts[] = { 0, 6, 40, 900 };
+static const size_t max_literal_opts[] = { 0, 2, 20, 2000 };
+
+struct state {
+	struct buf out;
+	bool is_refusing;	/* refuse every other continuation */
+	bool is_taking_lines;	/* take a raw line after each command */
+	unsigned nconts;	/* continuations of the command so far */
+	unsigned nrefused;
+	bool was_refused;	/* the last continuation was refused */
+	bool wants_line;	/* a raw line comes next */
+};
+
+/* Synchronizing literals in a tree. */
+static size_t
+count_sync(const struct imap_node *n)
+{
+	size_t i, k = n->kind == IMAP_NODE_STRING && n->is_literal && !n->is_nonsync;
+
+	for (i = 0; i < n->count; i++)
+		k += count_sync(n->items[i]);
+	return k;
+}
+
+/* The raw bytes end in "{size}" CRLF or "~{size}" CRLF (leading zeros
+ * allowed: number64 = 1*DIGIT). */
+static void
+cont_check(const struct imap_cmd *c)
+{
+	size_t end, i;
+	uint64_t v = 0, scale = 1;
+
+	if (c->tag == NULL || c->name == NULL || c->raw_len < 6 ||
+	    memcmp(c->raw + c->raw_len - 3, "}\r\n", 3) != 0)
+		fuzz_fail("continuation without a literal announcement at the end");
+	end = c->raw_len - 3;
+	for (i = end; i > 0 && c->raw[i - 1] >= '0' && c->raw[i - 1] <= '9'; i--) {
+		v += (uint64_t)(c->raw[i - 1] - '0') * scale;
+		scale = scale > UINT64_MAX / 10 ? 0 : scale * 10;
+	}
+	if (i == end || i == 0 || c->raw[i - 1] != '{' || v != c->literal_size)
+		fuzz_fail("continuation size differs from the announcement");
+	if (c->is_literal8 != (i > 1 && c->raw[i - 2] == '~'))
+		fuzz_fail("continuation literal8 flag");
+}
+
+static void
+seqset_check(const struct imap_node *n)
+{
+	struct imap_seqset set;
+	enum imap_error err;
+	uint32_t lo, hi, k = 0;
+
+	if (imap_seqset_parse_node(n, 1000, IMAP_SEQSET_DOLLAR, &set, &err) != 1) {
+		if (err != IMAP_ERR_BAD_SEQSET && err != IMAP_ERR_SEQSET_RANGE)
+			fuzz_fail("seqset error code");
+		return;
+	}
+	while (imap_seqset_next_range(&set, &lo, &hi) == 1) {
+		if (lo == 0 || lo > hi || !imap_seqset_contains(&set, lo) ||
+		    !imap_seqset_contains(&set, hi))
+			fuzz_fail("seqset range");
+		if (++k > n->len)
+			fuzz_fail("seqset has more ranges than bytes");
+	}
+}
+
+/* Write c, parse it again with roomy limits: the same command. */
+static void
+round_trip(const struct imap_cmd *c)
+{
+	struct imap_limits lim = { 0, 0, 0, SIZE_MAX, 0, 0 };
+	struct imap_cmd_parser *p = imap_cmd_parser_new(&lim);
+	struct imap_cmd a;
+	struct buf w;
+	uint8_t *copy;
+	size_t conts = 0;
+	int rc;
+
+	buf_init(&w, 1 << 24);
+	if (p == NULL || !imap_cmd_write(&w, c))
+		fuzz_fail("write");
+	copy = fuzz_dup((const uint8_t *)w.data, w.len);
+	if (imap_cmd_parser_feed(p, copy, w.len) != w.len)
+		fuzz_fail("feed");
+	while ((rc = imap_cmd_parser_next(p, &a)) == IMAP_CMD_NEED_CONTINUATION)
+		conts++;
+	if (rc != 1)
+		fuzz_fail("written command does not parse");
+	if (strcmp(a.tag, c->tag) != 0 || strcmp(a.name, c->name) != 0 ||
+	    a.is_uid != c->is_uid || !imap_node_equal(a.args, c->args) ||
+	    conts != count_sync(c->args) || a.raw_len != w.len)
+		fuzz_fail("round trip changed the command");
+	free(copy);
+	buf_release(&w);
+	imap_cmd_parser_free(&p);
+}
+
+static void
+cmd_record(struct state *st, const struct imap_cmd *c)
+{
+	size_t i;
+
+	if (c->tag == NULL || c->name == NULL || c->args == NULL || c->raw_len < 5 ||
+	    c->raw[c->raw_len - 1] != '\n')
+		fuzz_fail("command parts");
+	if (!st->was_refused && st->nrefused == 0 && st->nconts != count_sync(c->args))
+		fuzz_fail("continuations do not match the synchronizing literals");
+	for (i = 0; i < c->args->count; i++)
+		seqset_check(c->args->items[i]);
+	round_trip(c);
+	buf_printf(&st->out, "R%zu:", c->raw_len);
+	buf_append(&st->out, c->raw, c->raw_len);
+	buf_putc(&st->out, '|');
+	imap_cmd_write(&st->out, c);
+}
+
+/* A raw line is wanted (the server is in AUTHENTICATE or IDLE): 1 taken
+ * or failed, 0 need more. */
+static int
+take_line(struct imap_cmd_parser *p, struct state *st)
+{
+	const char *line;
+	size_t len;
+	int rc = imap_cmd_parser_take_line(p, &line, &len);
+
+	if (rc == 0)
+		return 0;
+	st->wants_line = false;
+	if (rc == 1) {
+		if (line[len] != '\0' || memchr(line, '\r', len) != NULL)
+			fuzz_fail("raw line");
+		buf_printf(&st->out, "L%zu:", len);
+		buf_append(&st->out, line, len);
+		buf_putc(&st->out, '\n');
+	} else {
+		buf_printf(&st->out, "LE%d\n", (int)imap_cmd_parser_error(p));
+	}
+	return 1;
+}
+
+static void
+take_all(struct imap_cmd_parser *p, struct state *st)
+{
+	struct imap_cmd c;
+	int rc;
+
+	for (;;) {
+		if (st->wants_line && take_line(p, st) == 0)
+			return;
+		rc = imap_cmd_parser_next(p, &c);
+		if (rc == 0)
+			return;
+		if (rc == IMAP_CMD_NEED_CONTINUATION) {
+			cont_check(&c);
+			buf_printf(&st->out, "C%llu\n", (unsigned long long)c.literal_size);
+			st->was_refused = st->is_refusing && (st->nconts + st->nrefused) % 2 == 1;
+			if (st->was_refused) {
+				imap_cmd_parser_reject_literal(p);
+				st->nrefused++;
+				st->nconts = 0;
+			} else {
+				st->nconts++;
+			}
+			continue;
+		}
+		if (rc < 0) {
+			enum imap_error e = imap_cmd_parser_error(p);
+
+			if (e == IMAP_ERR_NONE || e == IMAP_ERR_NOMEM || e == IMAP_ERR_NONSYNC_LITERAL)
+				fuzz_fail("bad error code");
+			buf_printf(&st->out, "E%d@%s\n", (int)e, c.tag != NULL ? c.tag : "-");
+		} else {
+			cmd_record(st, &c);
+			st->wants_line = st->is_taking_lines;
+		}
+		st->nconts = 0;
+		st->nrefused = 0;
+		st->was_refused = false;
+	}
+}
+
+static void
+run(const struct imap_limits *lim, uint8_t flags, const uint8_t *stream, size_t len,
+    const uint8_t *pattern, struct buf *out)
+{
+	struct imap_cmd_parser *p = imap_cmd_parser_new(lim);
+	struct state st = { .out = *out };
+	size_t pos = 0, n = 0;
+
+	st.is_refusing = (flags & 0x40) != 0;
+	st.is_taking_lines = (flags & 0x80) != 0;
+	if (p == NULL)
+		abort();
+	while (pos < len) {
+		size_t k = pattern != NULL ? fuzz_chunk_size(pattern, n++, len - pos) : len - pos;
+		uint8_t *chunk = fuzz_dup(stream + pos, k);
+		size_t done = 0;
+		int idle = 0;
+
+		while (done < k) {
+			size_t m = imap_cmd_parser_feed(p, chunk + done, k - done);
+
+			done += m;
+			take_all(p, &st);
+			if (m == 0 && ++idle > 1)
+				fuzz_fail("parser stuck with a full buffer");
+		}
+		free(chunk);
+		pos += k;
+	}
+	take_all(p, &st);
+	buf_printf(&st.out, "pending %zu discarding %llu\n", imap_cmd_parser_pending(p),
+	    (unsigned long long)imap_cmd_parser_discarding(p));
+	*out = st.out;
+	imap_cmd_parser_free(&p);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct imap_limits lim = { 0 };
+	struct buf whole, chunked;
+
+	if (size < FUZZ_HEADER)
+		return 0;
+	lim.max_line = max_line_opts[data[0] & 3];
+	lim.max_literal = max_literal_opts[(data[0] >> 2) & 3];
+	lim.max_nonsync = (data[0] & 0x10) ? SIZE_MAX : 0;
+	lim.max_depth = (data[0] & 0x20) ? 2 : 0;
+	lim.max_nodes = (data[0] & 0x20) ? 8 : 0;
+	buf_init(&whole, 1 << 26);
+	buf_init(&chunked, 1 << 26);
+	buf_puts(&whole, "");
+	buf_puts(&chunked, "");
+	run(&lim, data[0], data + FUZZ_HEADER, size - FUZZ_HEADER, NULL, &whole);
+	run(&lim, data[0], data + FUZZ_HEADER, size - FUZZ_HEADER, data + 1, &chunked);
+	if (whole.len != chunked.len || memcmp(whole.data, chunked.data, whole.len) != 0)
+		fuzz_fail("whole and chunked feeds differ");
+	buf_release(&whole);
+	buf_release(&chunked);
+	return 0;
+}

@@ -1,0 +1,230 @@
+/* fuzz_mime_message.c: libFuzzer harness for the MIME parser
+ * (engine/proto/mime*.c: RFC 5322 header fields, RFC 2045 MIME fields,
+ * RFC 2046 §5.1 multipart boundaries, §5.2.1 message/rfc822).
+ *
+ * Input: byte 0 picks the limits, bytes 1-3 a chunk pattern, the rest is
+ * the message. The message is parsed fed whole and fed in chunks, each
+ * chunk an exact-size heap copy; the trees (types, parameters, offsets,
+ * sizes, lines, fields, problems with offsets and counts) must be
+ * identical, and every part must keep mime.h's promises: header and body
+ * inside the input, children inside their parent's body and in order,
+ * fields inside the header, problem lists matching the masks. The bodies
+ * of base64 and quoted-printable leaves are decoded too.
+ */
+#include "fuzz_util.h"
+
+#include <stdbool.h>
+
+#include "buf.h"
+#include "mime.h"
+#include "mime_base64.h"
+#include "mime_qp.h"
+
+static const unsigned depth_opts[] = { 0, 1, 2, 4 };
+static const size_t parts_opts[] = { 0, 1, 3, 16 };
+static const size_t header_opts[] = { 0, 16, 64, 300 };
+static const size_t memory_opts[] = { 0, 0, 0, 8192 };
+
+static void
+record_params(struct buf *out, const struct mime_param *prm)
+{
+	for (; prm != NULL; prm = prm->next) {
+		if (prm->name == NULL || prm->value == NULL || prm->charset == NULL ||
+		    prm->language == NULL || prm->value[prm->value_len] != '\0')
+			fuzz_fail("parameter strings");
+		buf_printf(out, ";%s%s=%s'%s'%zu:", prm->name, prm->is_extended ? "*" : "",
+		    prm->charset, prm->language, prm->value_len);
+		buf_append(out, prm->value, prm->value_len);
+	}
+}
+
+/* False when the arena may have run out: the parser then gave up early. */
+static bool is_memory_limited;
+
+/* Decode a leaf's body; the decoders must stay within their bounds and
+ * agree with the parser's problems. */
+static void
+check_body(const uint8_t *msg, const struct mime_part *part)
+{
+	unsigned char *out;
+	size_t n;
+
+	if (part->kind != MIME_PART_LEAF ||
+	    (part->cte != MIME_CTE_BASE64 && part->cte != MIME_CTE_QP))
+		return;
+	out = malloc(MIME_QP_DECODED_MAX(part->body_size) +
+	    MIME_BASE64_DECODED_MAX(part->body_size));
+	if (out == NULL)
+		abort();
+	if (part->cte == MIME_CTE_BASE64) {
+		struct mime_base64_decoder d;
+
+		mime_base64_decoder_init(&d);
+		n = mime_base64_decode_update(&d, msg + part->body_offset, part->body_size, out);
+		if (n > MIME_BASE64_DECODED_MAX(part->body_size))
+			fuzz_fail("base64 output bound");
+		n += mime_base64_decode_final(&d, out + n);
+		if (n > part->body_size)
+			fuzz_fail("base64 grew");
+		if (!is_memory_limited &&
+		    (d.problems != 0) != mime_part_has_problem(part, MIME_PROB_BAD_BASE64))
+			fuzz_fail("base64 problem differs from the parser's");
+	} else {
+		struct mime_qp_decoder d;
+
+		mime_qp_decoder_init(&d);
+		n = mime_qp_decode_update(&d, msg + part->body_offset, part->body_size, out);
+		n += mime_qp_decode_final(&d, out + n);
+		if (n > part->body_size)
+			fuzz_fail("quoted-printable grew");
+		if (!is_memory_limited &&
+		    (d.problems != 0) != mime_part_has_problem(part, MIME_PROB_BAD_QP))
+			fuzz_fail("quoted-printable problem differs from the parser's");
+	}
+	free(out);
+}
+
+static void
+check_fields(const struct mime_part *part, struct buf *out)
+{
+	const struct mime_header_field *f;
+	size_t n = 0;
+
+	for (f = part->fields; f != NULL; f = f->next, n++) {
+		if (f->offset < part->offset || f->size > part->header_size ||
+		    f->offset + f->size > part->body_offset)
+			fuzz_fail("field outside the header");
+		if (f->raw[f->raw_len] != '\0' || f->value[f->value_len] != '\0' ||
+		    f->value_len > f->raw_len || strlen(f->name) == 0)
+			fuzz_fail("field strings");
+		buf_printf(out, " F%zu+%zu:%s", f->offset, f->size, f->name);
+	}
+	if (n != part->nfields)
+		fuzz_fail("nfields");
+}
+
+static void
+check_problems(const struct mime_part *part, struct buf *out)
+{
+	const struct mime_problem *pr;
+	uint32_t mask = 0;
+
+	for (pr = part->problems; pr != NULL; pr = pr->next) {
+		if (pr->code <= MIME_PROB_NONE || pr->code >= MIME_PROB_COUNT ||
+		    pr->count == 0 || (mask & (1u << pr->code)) != 0 ||
+		    strcmp(pr->message, mime_problem_str(pr->code)) != 0)
+			fuzz_fail("problem list");
+		mask |= 1u << pr->code;
+		buf_printf(out, " !%d@%zu*%zu", (int)pr->code, pr->offset, pr->count);
+	}
+	if (mask != part->problem_mask)
+		fuzz_fail("problem mask");
+}
+
+/* Check one part and its subtree; append its record to out. */
+static void
+record_part(const uint8_t *msg, size_t len, const struct mime_part *part, struct buf *out,
+    size_t *nparts)
+{
+	const struct mime_part *c, *prev = NULL;
+	size_t n = 0;
+
+	(*nparts)++;
+	if (part->offset + part->header_size != part->body_offset ||
+	    part->body_offset > len || part->body_size > len - part->body_offset ||
+	    part->body_lines > part->body_size)
+		fuzz_fail("part outside the message");
+	if (part->type == NULL || part->subtype == NULL || part->cte_name == NULL)
+		fuzz_fail("part strings");
+	buf_printf(out, "%u %d %s/%s %d:%s %zu+%zu %zu+%zu L%zu", part->depth, (int)part->kind,
+	    part->type, part->subtype, (int)part->cte, part->cte_name, part->offset,
+	    part->header_size, part->body_offset, part->body_size, part->body_lines);
+	record_params(out, part->type_params);
+	if (part->disposition != NULL)
+		buf_printf(out, " D%s", part->disposition);
+	record_params(out, part->disposition_params);
+	check_fields(part, out);
+	check_problems(part, out);
+	buf_putc(out, '\n');
+	check_body(msg, part);
+	if (part->kind == MIME_PART_MULTIPART && part->boundary == NULL)
+		fuzz_fail("multipart without boundary");
+	for (c = part->children; c != NULL; prev = c, c = c->next, n++) {
+		if (c->parent != part || c->depth != part->depth + 1 ||
+		    c->offset < part->body_offset ||
+		    c->body_offset + c->body_size > part->body_offset + part->body_size ||
+		    (prev != NULL && c->offset < prev->body_offset + prev->body_size))
+			fuzz_fail("child outside its parent");
+		record_part(msg, len, c, out, nparts);
+	}
+	if (n != part->nchildren || (part->kind == MIME_PART_MESSAGE && n != 1) ||
+	    (part->kind == MIME_PART_LEAF && n != 0))
+		fuzz_fail("children");
+}
+
+static void
+run(const struct mime_limits *lim, const uint8_t *msg, size_t len, const uint8_t *pattern,
+    struct buf *out)
+{
+	struct mime_parser *p = mime_parser_new(lim);
+	const struct mime_part *root;
+	size_t pos = 0, k = 0, nparts = 0;
+	unsigned sec[3] = { 1, 2, 1 };
+
+	if (p == NULL)
+		abort();
+	while (pos < len) {
+		size_t n = pattern != NULL ? fuzz_chunk_size(pattern, k++, len - pos) : len - pos;
+		uint8_t *chunk = fuzz_dup(msg + pos, n);
+
+		mime_parser_feed(p, chunk, n);
+		free(chunk);
+		pos += n;
+	}
+	root = mime_parser_finish(p);
+	if (mime_parser_offset(p) != len || root->offset != 0 ||
+	    root->body_offset + root->body_size != len)
+		fuzz_fail("the message is not covered");
+	record_part(msg, len, root, out, &nparts);
+	if (nparts != mime_parser_part_count(p) ||
+	    (lim->max_parts != 0 && nparts > lim->max_parts))
+		fuzz_fail("part count");
+	for (k = 0; k <= 3; k++) {
+		const struct mime_part *part = mime_part_by_section(root, sec, k);
+
+		buf_printf(out, "S%zu:%zu\n", k, part != NULL ? part->offset : (size_t)-1);
+	}
+	mime_parser_free(&p);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mime_limits lim;
+	struct buf whole, chunked;
+	uint8_t *msg;
+	size_t len;
+
+	if (size < FUZZ_HEADER)
+		return 0;
+	memset(&lim, 0, sizeof(lim));
+	lim.max_depth = depth_opts[data[0] & 3];
+	lim.max_parts = parts_opts[(data[0] >> 2) & 3];
+	lim.max_header_size = header_opts[(data[0] >> 4) & 3];
+	lim.max_memory = memory_opts[(data[0] >> 6) & 3];
+	is_memory_limited = lim.max_memory != 0;
+	len = size - FUZZ_HEADER;
+	msg = fuzz_dup(data + FUZZ_HEADER, len);
+	buf_init(&whole, 1 << 26);
+	buf_init(&chunked, 1 << 26);
+	buf_puts(&whole, "");
+	buf_puts(&chunked, "");
+	run(&lim, msg, len, NULL, &whole);
+	run(&lim, msg, len, data + 1, &chunked);
+	if (whole.len != chunked.len || memcmp(whole.data, chunked.data, whole.len) != 0)
+		fuzz_fail("whole and chunked feeds differ");
+	buf_release(&whole);
+	buf_release(&chunked);
+	free(msg);
+	return 0;
+}
