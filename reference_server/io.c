@@ -12,6 +12,7 @@
  * input drained) so the peer reads the final reply instead of an RST.
  */
 #include "io.h"
+#include "linebuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -459,4 +460,24 @@ io_finish(struct io *io)
 		io_die(io, "epoll failed");
 		io_kick(io);
 	}
+}
+
+int
+io_take_line(struct io *io, struct linebuf *lb, const char **line_r, size_t *len_r)
+{
+	const char *p;
+	size_t n, taken;
+	int r;
+
+	while ((r = linebuf_take_line(lb, line_r, len_r)) == 0) {
+		n = io_in_peek(io, &p);
+		if (n == 0)
+			return 0;
+		taken = linebuf_feed(lb, p, n);
+		io_in_consume(io, taken);
+		if (taken == 0)
+			return 0;
+	}
+	io_touch(io);
+	return r;
 }

@@ -37,6 +37,7 @@ enum io_event {
 typedef void io_event_fn(void *arg, enum io_event ev);
 
 struct io;
+struct linebuf;
 
 /* Take over the connected socket fd (made non-blocking here). NULL on
  * ENOMEM or an epoll failure; the fd is then still the caller's. */
@@ -51,6 +52,11 @@ void io_free(struct io **iop);
 size_t io_in_peek(const struct io *io, const char **data_r);
 /* Drop n (<= buffered) bytes from the front of the input. */
 void io_in_consume(struct io *io, size_t n);
+/* The next input line through lb (RFC 5321 §2.3.8 framing): 1 a line in
+ * *line_r and *len_r (valid until the next call on lb), -1 a framing error
+ * (see linebuf_error(lb)), 0 when the input is exhausted. Feeds lb from
+ * the input buffer as needed; a line or an error counts as activity. */
+int io_take_line(struct io *io, struct linebuf *lb, const char **line_r, size_t *len_r);
 /* The owner stopped early (fairness) with input left: deliver another
  * IO_EV_INPUT on the next loop iteration even if nothing new arrives. */
 void io_resume(struct io *io);

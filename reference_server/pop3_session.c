@@ -213,20 +213,13 @@ pop3_line_error(struct pop3_session *s, enum linebuf_error err)
 static bool
 pop3_line_step(struct pop3_session *s)
 {
-	const char *line, *p;
-	size_t len, n, taken;
+	const char *line;
+	size_t len;
 	int r;
 
-	r = linebuf_take_line(s->lb, &line, &len);
-	if (r == 0) {
-		n = io_in_peek(s->io, &p);
-		if (n == 0)
-			return false;
-		taken = linebuf_feed(s->lb, p, n);
-		io_in_consume(s->io, taken);
-		return taken > 0;
-	}
-	io_touch(s->io);
+	r = io_take_line(s->io, s->lb, &line, &len);
+	if (r == 0)
+		return false;
 	if (r < 0)
 		pop3_line_error(s, linebuf_error(s->lb));
 	else if (s->state == POP3_STATE_SASL)
