@@ -88,13 +88,13 @@ check_params(const struct mime_param *prm, size_t section_len)
 static void
 check_in_message(const char *value, size_t len, const char *type, const char *sub)
 {
-	struct mime_parser *p = mime_parser_new(NULL);
+	struct mime_parser *p;
 	const struct mime_part *root;
 	uint8_t *msg;
 
 	if (memchr(value, '\r', len) != NULL || memchr(value, '\n', len) != NULL)
 		return;		/* a line break would end the field early */
-	if (p == NULL || (msg = malloc(len + 20)) == NULL)
+	if ((p = mime_parser_new(NULL)) == NULL || (msg = malloc(len + 20)) == NULL)
 		abort();
 	memcpy(msg, "Content-Type:", 13);
 	memcpy(msg + 13, value, len);

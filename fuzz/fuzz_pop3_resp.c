@@ -125,6 +125,31 @@ take_all(struct run *run, struct buf *out)
 	}
 }
 
+struct feed_ctx {
+	struct run *run;
+	struct buf *out;
+};
+
+static size_t
+resp_feed(void *ctx, const void *data, size_t len)
+{
+	return pop3_resp_parser_feed(((struct feed_ctx *)ctx)->run->p, data, len);
+}
+
+static void
+resp_drain(void *ctx)
+{
+	struct feed_ctx *fc = ctx;
+
+	take_all(fc->run, fc->out);
+}
+
+static bool
+resp_has_stopped(void *ctx)
+{
+	return ((struct feed_ctx *)ctx)->run->has_failed;
+}
+
 /* Parse stream in chunks from the pattern (NULL: whole); record items. */
 static void
 run_stream(const struct pop3_resp_limits *lim, unsigned expect_bits,
@@ -132,29 +157,13 @@ run_stream(const struct pop3_resp_limits *lim, unsigned expect_bits,
 {
 	struct run run = { pop3_resp_parser_new(lim), expect_bits,
 	    lim->max_body != 0 ? lim->max_body : (size_t)64 << 20, 0, false };
-	size_t pos = 0, n = 0;
 	struct pop3_resp r;
+	struct feed_ctx fc = { &run, out };
+	struct fuzz_feeder f = { resp_feed, resp_drain, resp_has_stopped, &fc };
 
 	if (run.p == NULL)
 		abort();
-	while (pos < len && !run.has_failed) {
-		size_t k = pattern != NULL ? fuzz_chunk_size(pattern, n++, len - pos) : len - pos;
-		uint8_t *chunk = fuzz_dup(stream + pos, k);
-		size_t done = 0;
-		int idle = 0;
-
-		while (done < k && !run.has_failed) {
-			size_t m = pop3_resp_parser_feed(run.p, chunk + done, k - done);
-
-			done += m;
-			take_all(&run, out);
-			if (m == 0 && !run.has_failed && ++idle > 1)
-				fuzz_fail("parser stuck with a full buffer");
-		}
-		free(chunk);
-		pos += k;
-	}
-	take_all(&run, out);
+	fuzz_feed_chunks(&f, stream, len, pattern);
 	/* after an error the two feeds may have buffered different amounts */
 	if (!run.has_failed)
 		buf_printf(out, "pending %zu\n", pop3_resp_parser_pending(run.p));

@@ -136,37 +136,39 @@ take_all(struct linebuf *lb, struct smtp_cmd_parser *p, struct buf *out)
 	}
 }
 
+struct cmd_run {
+	struct linebuf *lb;
+	struct smtp_cmd_parser *p;
+	struct buf *out;
+};
+
+static size_t
+cmd_feed(void *ctx, const void *data, size_t len)
+{
+	return linebuf_feed(((struct cmd_run *)ctx)->lb, data, len);
+}
+
+static void
+cmd_drain(void *ctx)
+{
+	struct cmd_run *r = ctx;
+
+	take_all(r->lb, r->p, r->out);
+}
+
 static void
 run(int flags, const uint8_t *stream, size_t len, const uint8_t *pattern,
     struct buf *out)
 {
-	struct linebuf *lb = linebuf_new(1024, flags);
-	struct smtp_cmd_parser *p = smtp_cmd_parser_new();
-	size_t pos = 0, n = 0;
+	struct cmd_run r = { linebuf_new(1024, flags), smtp_cmd_parser_new(), out };
+	struct fuzz_feeder f = { cmd_feed, cmd_drain, NULL, &r };
 
-	if (lb == NULL || p == NULL)
+	if (r.lb == NULL || r.p == NULL)
 		abort();
-	while (pos < len) {
-		size_t k = pattern != NULL ? fuzz_chunk_size(pattern, n++, len - pos) : len - pos;
-		uint8_t *chunk = fuzz_dup(stream + pos, k);
-		size_t done = 0;
-		int idle = 0;
-
-		while (done < k) {
-			size_t m = linebuf_feed(lb, chunk + done, k - done);
-
-			done += m;
-			take_all(lb, p, out);
-			if (m == 0 && ++idle > 1)
-				fuzz_fail("linebuf stuck with a full buffer");
-		}
-		free(chunk);
-		pos += k;
-	}
-	take_all(lb, p, out);
-	buf_printf(out, "pending %zu\n", linebuf_pending(lb));
-	smtp_cmd_parser_free(&p);
-	linebuf_free(&lb);
+	fuzz_feed_chunks(&f, stream, len, pattern);
+	buf_printf(out, "pending %zu\n", linebuf_pending(r.lb));
+	smtp_cmd_parser_free(&r.p);
+	linebuf_free(&r.lb);
 }
 
 int

@@ -77,36 +77,38 @@ take_all(struct smtp_reply_parser *p, struct buf *out)
 	}
 }
 
+struct reply_run {
+	struct smtp_reply_parser *p;
+	struct buf *out;
+};
+
+static size_t
+reply_feed(void *ctx, const void *data, size_t len)
+{
+	return smtp_reply_parser_feed(((struct reply_run *)ctx)->p, data, len);
+}
+
+static void
+reply_drain(void *ctx)
+{
+	struct reply_run *r = ctx;
+
+	take_all(r->p, r->out);
+}
+
 /* Parse stream in chunks from the pattern (NULL: whole); record items. */
 static void
 run(const struct smtp_reply_limits *lim, const uint8_t *stream, size_t len,
     const uint8_t *pattern, struct buf *out)
 {
-	struct smtp_reply_parser *p = smtp_reply_parser_new(lim);
-	size_t pos = 0, n = 0;
+	struct reply_run r = { smtp_reply_parser_new(lim), out };
+	struct fuzz_feeder f = { reply_feed, reply_drain, NULL, &r };
 
-	if (p == NULL)
+	if (r.p == NULL)
 		abort();
-	while (pos < len) {
-		size_t k = pattern != NULL ? fuzz_chunk_size(pattern, n++, len - pos) : len - pos;
-		uint8_t *chunk = fuzz_dup(stream + pos, k);
-		size_t done = 0;
-		int idle = 0;
-
-		while (done < k) {
-			size_t m = smtp_reply_parser_feed(p, chunk + done, k - done);
-
-			done += m;
-			take_all(p, out);
-			if (m == 0 && ++idle > 1)
-				fuzz_fail("parser stuck with a full buffer");
-		}
-		free(chunk);
-		pos += k;
-	}
-	take_all(p, out);
-	buf_printf(out, "pending %zu\n", smtp_reply_parser_pending(p));
-	smtp_reply_parser_free(&p);
+	fuzz_feed_chunks(&f, stream, len, pattern);
+	buf_printf(out, "pending %zu\n", smtp_reply_parser_pending(r.p));
+	smtp_reply_parser_free(&r.p);
 }
 
 int

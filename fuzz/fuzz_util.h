@@ -8,6 +8,7 @@
 #ifndef MAILSPEC_FUZZ_UTIL_H
 #define MAILSPEC_FUZZ_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,6 +51,45 @@ fuzz_fail(const char *what)
 {
 	fprintf(stderr, "oracle failed: %s\n", what);
 	abort();
+}
+
+/* How a harness drives one incremental parser. */
+struct fuzz_feeder {
+	size_t (*feed)(void *ctx, const void *data, size_t len);	/* bytes taken */
+	void (*drain)(void *ctx);	/* pull (and record) every item */
+	bool (*has_stopped)(void *ctx);	/* an error state; NULL: never */
+	void *ctx;
+};
+
+/* Feed stream[0..len) in the chunks the pattern gives (NULL: whole), each
+ * an exact heap copy so ASan sees any over-read, draining after every
+ * feed. A parser that takes nothing twice in a row after being drained is
+ * stuck with a full buffer: that is a bug, unless it has stopped. */
+static inline void
+fuzz_feed_chunks(const struct fuzz_feeder *f, const uint8_t *stream, size_t len,
+    const uint8_t *pattern)
+{
+	size_t pos = 0, n = 0;
+
+	while (pos < len && (f->has_stopped == NULL || !f->has_stopped(f->ctx))) {
+		size_t k = pattern != NULL ? fuzz_chunk_size(pattern, n++, len - pos) : len - pos;
+		uint8_t *chunk = fuzz_dup(stream + pos, k);
+		size_t done = 0;
+		int idle = 0;
+
+		while (done < k && (f->has_stopped == NULL || !f->has_stopped(f->ctx))) {
+			size_t m = f->feed(f->ctx, chunk + done, k - done);
+
+			done += m;
+			f->drain(f->ctx);
+			if (m == 0 && (f->has_stopped == NULL || !f->has_stopped(f->ctx)) &&
+			    ++idle > 1)
+				fuzz_fail("parser stuck with a full buffer");
+		}
+		free(chunk);
+		pos += k;
+	}
+	f->drain(f->ctx);
 }
 
 #endif
