@@ -28,7 +28,9 @@ from target_fixtures import (  # noqa: F401  (postfix_target is a fixture)
 )
 
 KNOWN = ROOT / "targets" / "postfix.known-failing"
+DOVECOT_KNOWN = ROOT / "targets" / "dovecot.known-failing"
 SMTP_LIB = SCENARIOS / "smtp"
+POP3_LIBS = (SCENARIOS / "pop3", SCENARIOS / "cross")
 WAIT = 10  # seconds: delivery through qmgr + LMTP, bounded
 
 
@@ -235,9 +237,10 @@ def test_implicit_tls_ports(postfix_target):
 
 
 # ---------------------------------------------------- the SMTP scenarios
-def test_known_failing_has_reasons():
-    entries = known_entries()
-    assert entries, f"{KNOWN.name} lists nothing"
+@pytest.mark.parametrize("path", [KNOWN, DOVECOT_KNOWN], ids=lambda p: p.name)
+def test_known_failing_has_reasons(path):
+    entries = known_entries(path)
+    assert entries, f"{path.name} lists nothing"
     for sid, reason in entries.items():
         assert re.match(r"^[a-z0-9][a-z0-9._-]*$", sid), sid
         assert re.search(r"RFC \d+ §", reason), f"{sid}: the reason names no RFC section: {reason!r}"
@@ -269,6 +272,32 @@ def test_smtp_suite_against_postfix(postfix_target, tmp_path):
         {s: recs[s]["verdict"] for s in core}
     summary = [l for l in out.splitlines() if l.strip()][-1]
     assert re.match(r"^\d+ passed, \d+ failed, \d+ skipped", summary), summary
+
+
+def test_pop3_suite_against_dovecot(postfix_target, tmp_path):
+    """scenarios/pop3 and scenarios/cross (SMTP in through Postfix, POP3
+    out of Dovecot): every scenario passes or is a known Dovecot deviation
+    (the profile carries targets/dovecot.known-failing)."""
+    t = postfix_target
+    files = [f for lib in POP3_LIBS for f in scenario_files(lib)]
+    assert files, "no POP3 scenarios"
+    rc, out, err, data = run_json(
+        "run", "--target", str(t.profile), "--strict", "--timeout", "5", "-j", "4",
+        *[str(lib) for lib in POP3_LIBS],
+        json_path=tmp_path / "dovecot-pop3.json", timeout=180)
+    assert data is not None, f"no JSON (rc {rc})\n{out}\n{err}"
+    recs = by_id(data)
+    known = {sid for sid in known_entries(DOVECOT_KNOWN) if sid.startswith(("pop3.", "cross."))}
+    bad = {sid: r["verdict"] for sid, r in recs.items()
+           if r["verdict"] not in ("pass", "xfail", "unsupported")}
+    assert not bad, f"verdicts other than pass/xfail/unsupported: {bad}\n{out}\n{t.logs()}"
+    assert rc == 0, f"rc {rc} against Dovecot with its known failures:\n{out}\n{err}"
+    assert len(data["results"]) == len(files)
+    for sid in known:
+        assert recs[sid]["verdict"] == "xfail", (sid, recs[sid]["verdict"])
+    core = [sid for sid in recs if sid.startswith(("pop3.retr.", "cross.smtp-pop3."))]
+    assert core and all(recs[s]["verdict"] == "pass" for s in core), \
+        {s: recs[s]["verdict"] for s in core}
 
 
 # ------------------------------------------- the start and stop scripts

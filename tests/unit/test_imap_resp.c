@@ -157,9 +157,9 @@ static const struct resp_case cases[] = {
 	{ "text edge cases", NULL, false,
 	  S("A1 OK [READ-WRITE]\r\nA2 OK  two\r\nA3 OK [X]y\r\nA4 OK [unclosed\r\n"
 	    "A5 OK [] x\r\nA6 OK [X-FOO (a] b\r\nA7 OK [A  B] c\r\nA8 OK [\"q\"] d\r\n"
-	    "A9 OK {5}\r\n+\r\n"),
+	    "A9 OK {5}\r\n+\r\nB1 OK [X ] y\r\n"),
 	  "A1 OK [READ-WRITE]|;A2 OK| two;A3 OK|[X]y;A4 OK|[unclosed;A5 OK|[] x;"
-	  "A6 OK [X-FOO ~(a]|b;A7 OK [A ~ B]|c;A8 OK|[\"q\"] d;A9 OK|{5};+|;" },
+	  "A6 OK [X-FOO ~(a]|b;A7 OK [A ~ B]|c;A8 OK|[\"q\"] d;A9 OK|{5};+|;B1 OK [X ~]|y;" },
 	{ "code with section and literal-looking text", NULL, true,
 	  S("A1 OK [X BODY[1] {3}] z\r\n"),
 	  "A1 OK [X ~BODY[1]|{3}] z;" },
@@ -267,7 +267,7 @@ record_resp(struct buf *out, const struct imap_resp *r)
 			buf_printf(out, " [%s", r->code);
 			if (r->code_args != NULL) {
 				dump_items(out, r->code_args, 0, 1);
-			} else if (r->code_text[0] != '\0') {
+			} else {
 				buf_puts(out, " ~");
 				buf_puts(out, r->code_text);
 			}

@@ -16,6 +16,8 @@ struct tree_case {
 };
 
 #define TP "text/plain;charset=us-ascii"
+#define MV "MIME-Version: 1.0\r\n"
+#define MP(b) MV "Content-Type: multipart/mixed; boundary=" b "\r\n\r\n"
 
 static const struct tree_case cases[] = {
 	{ "empty message", S(""), "0 " TP " h= b= l=0\n" },
@@ -53,8 +55,16 @@ static const struct tree_case cases[] = {
 	{ "empty parts", S("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n"
 	    "\r\n--b\r\n\r\n--b\r\n--b--\r\n"),
 	  "0 multipart/mixed;boundary=b M h=<...> b=--b\\r\\n\\r\\n--b\\r\\n--b--\\r\\n l=4\n"
-	  "0.1 " TP " h=\\r\\n b= l=0\n"
+	  "0.1 " TP " h= b= l=0\n"
 	  "0.2 " TP " h= b= l=0\n" },
+	/* the empty line of a part's header is the outer delimiter's CRLF */
+	{ "inner part ends at its empty line", S(MP("o") "--o\r\nContent-Type: multipart/mixed;"
+	    " boundary=i\r\n\r\n--i\r\nA: b\r\n\r\n--o--\r\n"),
+	  "0 multipart/mixed;boundary=o M h=<...> b=--o\\r\\nContent-Type: multipart/mixed; "
+	  "boundary=i\\r\\n\\r\\n--i\\r\\nA: b\\r\\n\\r\\n--o--\\r\\n l=7\n"
+	  "0.1 multipart/mixed;boundary=i M h=Content-Type: multipart/mixed; boundary=i\\r\\n"
+	  "\\r\\n b=--i\\r\\nA: b\\r\\n l=2 !UNTERMINATED_MULTIPART\n"
+	  "0.1.1 " TP " h=A: b\\r\\n b= l=0\n" },
 	{ "preamble and epilogue", S("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
 	    "boundary=\"a b\"\r\n\r\npre\r\n--a b\r\n\r\nx\r\n--a b--\r\nepi\r\n"),
 	  "0 multipart/mixed;boundary=a b M h=<...> b=pre\\r\\n--a b\\r\\n\\r\\nx\\r\\n"
@@ -103,9 +113,6 @@ static const struct tree_case cases[] = {
 	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"),
 	  "0 " TP " h=A: b\\r\\n\\r\\n b=<108> l=1\n" },
 };
-
-#define MV "MIME-Version: 1.0\r\n"
-#define MP(b) MV "Content-Type: multipart/mixed; boundary=" b "\r\n\r\n"
 
 struct problem_case {
 	const char *name;
