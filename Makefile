@@ -114,6 +114,7 @@ PROTO_UNIT_TESTS := \
 	test_smtp_data \
 	test_pop3 \
 	test_mime \
+	test_mime_parts \
 	test_mime_header \
 	test_mime_codecs \
 	test_mime_addr \
@@ -218,7 +219,13 @@ FUZZ_TARGETS := \
 	fuzz_pop3_resp \
 	fuzz_pop3_cmd \
 	fuzz_imap_resp \
-	fuzz_imap_cmd
+	fuzz_imap_cmd \
+	fuzz_mime_message \
+	fuzz_mime_header \
+	fuzz_mime_rfc2047 \
+	fuzz_mime_codecs \
+	fuzz_mime_address \
+	fuzz_mime_date
 
 # the harnesses link every codec
 FUZZ_PROTO_SRCS := $(PROTO_SRCS)
@@ -324,7 +331,16 @@ SERVER_SRCS := \
 	reference_server/pop3_session.c \
 	reference_server/pop3_auth.c \
 	reference_server/pop3_cmds.c \
-	reference_server/pop3_body.c
+	reference_server/pop3_body.c \
+	reference_server/imap_session.c \
+	reference_server/imap_auth.c \
+	reference_server/imap_mailbox.c \
+	reference_server/imap_list.c \
+	reference_server/imap_append.c \
+	reference_server/imap_select.c \
+	reference_server/imap_view.c \
+	reference_server/imap_idle.c \
+	reference_server/imap_name.c
 
 SERVER_OBJS := $(call obj,$(SERVER_SRCS))
 

@@ -34,6 +34,8 @@ static const struct {
 	{ "submission", "smtp", ROLE_SUBMISSION },
 	{ "pop3", "pop3", ROLE_POP3 },
 	{ "pop3s", "pop3s", ROLE_POP3 },
+	{ "imap", "imap", ROLE_IMAP },
+	{ "imaps", "imaps", ROLE_IMAP },
 };
 #define NLISTENERS (sizeof(bundled_listeners) / sizeof(bundled_listeners[0]))
 

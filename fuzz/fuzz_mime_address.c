@@ -7,7 +7,7 @@
  * the count returned; group markers are balanced and never nested; valid
  * mailboxes have a local part and a host; written out again in canonical
  * form (quoted where needed) and parsed, the valid addresses come back
- * the same.
+ * the same (inputs without NUL bytes).
  */
 #include "fuzz_util.h"
 
@@ -36,7 +36,7 @@ put_quoted(struct buf *out, const char *s)
 {
 	buf_putc(out, '"');
 	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
+		if (*s == '"' || *s == '\\' || *s == '\r' || *s == '\n')
 			buf_putc(out, '\\');
 		buf_putc(out, *s);
 	}
@@ -54,19 +54,11 @@ put_domain(struct buf *out, const char *host)
 	}
 	buf_putc(out, '[');
 	for (i = 1; i + 1 < n; i++) {
-		if (host[i] == '[' || host[i] == ']' || host[i] == '\\')
+		if (strchr("[]\\\r\n \t", host[i]) != NULL)
 			buf_putc(out, '\\');
 		buf_putc(out, host[i]);
 	}
 	buf_putc(out, ']');
-}
-
-/* Names with line breaks or parentheses come from comments and do not
- * survive quoting the same way; they are left out of the round trip. */
-static bool
-is_writable(const struct mime_address *ad)
-{
-	return ad->name == NULL || strpbrk(ad->name, "\r\n") == NULL;
 }
 
 static void
@@ -122,7 +114,7 @@ walk(const struct mime_address *list, int count, struct buf *out, struct buf *re
 			fuzz_fail("mailbox without local part or host");
 		if (ad->is_invalid != (ad->host[0] == '\0'))
 			fuzz_fail("invalid flag and host disagree");
-		if (ad->is_invalid || ad->mailbox[0] == '\0' || !is_writable(ad))
+		if (ad->is_invalid || ad->mailbox[0] == '\0')
 			continue;
 		buf_puts(out, need_sep ? ", " : "");
 		write_mailbox(out, ad);
@@ -160,8 +152,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	walk(list, n, &out, &rec);
 	n = mime_addr_parse(a, out.data, out.len, &list, NULL);
 	walk(list, n, &out2, &rec2);
-	if (strcmp(rec.data, rec2.data) != 0)
+	/* a NUL ends the C string it is in (mime_addr.h): no round trip */
+	if (memchr(text, '\0', size - FUZZ_HEADER) == NULL && strcmp(rec.data, rec2.data) != 0) {
+		fprintf(stderr, "first:  %s\nwritten: %s\nsecond: %s\n", rec.data, out.data,
+		    rec2.data);
 		fuzz_fail("canonical form parses differently");
+	}
 	buf_release(&out);
 	buf_release(&rec);
 	buf_release(&out2);

@@ -52,6 +52,9 @@
 #define IMAP_MAILBOXES_MAX	500	/* mailboxes of one user */
 #define IMAP_SUBS_MAX		500	/* subscriptions of one user */
 #define IMAP_KEYWORDS_MAX	1000	/* bytes of a message's keyword list */
+#define IMAP_CAPS_MAX		512	/* the capability list */
+#define IMAP_LEVELS_MAX		16	/* hierarchy levels of a new name */
+#define IMAP_PATTERNS_MAX	256	/* bytes of all patterns of one LIST */
 
 /* RFC 9051 §3: one bit each, so a handler can name a set of states. */
 enum imap_state {
@@ -179,7 +182,15 @@ void imap_out_mailbox(struct imap_session *s, const char *name);
 /* "(\Seen \Deleted kw...)". */
 void imap_out_flags(struct imap_session *s, unsigned flags, const char *keywords);
 bool imap_out_end(struct imap_session *s);
-/* Hand the command over to s->stream (see struct imap_stream). */
+/* Argument checks for handler tables: BAD sent when false. */
+bool imap_check_no_args(struct imap_session *s, const struct imap_cmd *cmd);
+bool imap_check_nargs(struct imap_session *s, const struct imap_cmd *cmd,
+    size_t min, size_t max);
+/* The value of an astring argument (atom, number, quoted or literal;
+ * "NIL" is an atom here; not a list or a literal8), or NULL. */
+const char *imap_arg_astring(const struct imap_node *node, size_t *len_r);
+/* Hand the command over to s->stream (see struct imap_stream). pump()
+ * returns false only while io_out_is_busy(). */
 void imap_stream_start(struct imap_session *s, bool (*pump)(struct imap_session *),
     void (*drop)(struct imap_session *), void *arg);
 /* The idle limit for the current state (RFC 9051 §5.4 after login). */
@@ -192,11 +203,12 @@ bool imap_session_mailbox_in_use(const struct imap_session *s, const char *name,
 /* ---- imap_auth.c ---- */
 extern const struct imap_handler imap_auth_handlers[];
 extern const size_t imap_auth_handlers_len;
-/* The capability list for the session's current state, into s->out. */
-void imap_out_capabilities(struct imap_session *s);
+/* The capability list for the session's current state. */
+void imap_capability_string(const struct imap_session *s, char *out, size_t outlen);
 /* A password may be sent now (TLS, or --allow-plaintext-auth). */
 bool imap_can_login(const struct imap_session *s);
-/* A line of the client during AUTHENTICATE (IMAP_MODE_SASL). */
+/* A line of the client during AUTHENTICATE (IMAP_MODE_SASL); NULL for
+ * a line that could not be read (too long, NUL, bare CR/LF). */
 void imap_auth_response(struct imap_session *s, const char *line, size_t len);
 void imap_on_tls_ready(struct imap_session *s);
 
@@ -214,9 +226,10 @@ int imap_subs_each(struct imap_session *s, void (*fn)(void *arg, const char *nam
 void imap_mailbox_provision(struct imap_session *s);
 /* The special-use attribute of a name ("\\Sent"...), or NULL. */
 const char *imap_mailbox_special_use(const char *name);
-/* The STATUS items of items (a LIST node) for name, as "(MESSAGES 3 ...)"
- * into s->out after "* STATUS name "; check only with is_check. */
-bool imap_status_items_ok(struct imap_session *s, const struct imap_node *items);
+/* items (a LIST node) is a valid STATUS item list for this session. */
+bool imap_status_items_ok(const struct imap_session *s, const struct imap_node *items);
+/* "* STATUS name (MESSAGES 3 ...)" for valid items; false when name
+ * does not exist (nothing sent). */
 bool imap_status_send(struct imap_session *s, const char *name,
     const struct imap_node *items);
 
@@ -237,10 +250,12 @@ extern const size_t imap_select_handlers_len;
 /* ---- imap_idle.c ---- */
 extern const struct imap_handler imap_idle_handlers[];
 extern const size_t imap_idle_handlers_len;
-/* A line of the client during IDLE (IMAP_MODE_IDLE). */
+/* A line of the client during IDLE (IMAP_MODE_IDLE); NULL as above. */
 void imap_idle_line(struct imap_session *s, const char *line, size_t len);
 /* The store changed: during IDLE, announce it soon. */
 void imap_idle_wake(struct imap_session *s);
+/* s->idle_timer's callback. */
+void imap_idle_on_timer(void *arg);
 
 /* ---- imap_view.c: the selected mailbox (the API of FETCH/STORE/...) ---- */
 /* Open name and make the view (select); 0, or -1 when it does not exist. */

@@ -305,6 +305,41 @@ imap_stream_start(struct imap_session *s, bool (*pump)(struct imap_session *),
 
 /* ---- commands ---- */
 
+bool
+imap_check_no_args(struct imap_session *s, const struct imap_cmd *cmd)
+{
+	if (imap_cmd_nargs(cmd) == 0)
+		return true;
+	imap_bad(s, NULL, "%s takes no arguments", cmd->name);
+	return false;
+}
+
+bool
+imap_check_nargs(struct imap_session *s, const struct imap_cmd *cmd, size_t min,
+    size_t max)
+{
+	size_t n = imap_cmd_nargs(cmd);
+
+	if (n >= min && n <= max)
+		return true;
+	imap_bad(s, NULL, "%s: wrong number of arguments", cmd->name);
+	return false;
+}
+
+const char *
+imap_arg_astring(const struct imap_node *node, size_t *len_r)
+{
+	if (node == NULL || node->kind == IMAP_NODE_LIST ||
+	    node->kind == IMAP_NODE_SECTION || node->is_literal8)
+		return NULL;
+	if (node->kind == IMAP_NODE_NIL) {	/* an astring has no NIL: an atom */
+		if (len_r != NULL)
+			*len_r = node->len;
+		return node->str;
+	}
+	return imap_node_str(node, len_r);
+}
+
 static const struct imap_handler *
 imap_find_handler(const char *name)
 {
@@ -477,11 +512,8 @@ imap_line_step(struct imap_session *s)
 		return imap_feed(s);
 	io_touch(s->io);
 	if (r < 0) {
-		line = "";	/* bare CR/LF, NUL or too long: never valid */
+		line = NULL;	/* bare CR/LF, NUL or too long: never valid */
 		len = 0;
-		if (s->mode == IMAP_MODE_SASL)
-			line = "\x01";	/* not base64: the exchange fails with BAD */
-		len = strlen(line);
 	}
 	if (s->mode == IMAP_MODE_SASL)
 		imap_auth_response(s, line, len);
@@ -586,7 +618,7 @@ imap_session_new(struct conn *c)
 	s->state = IMAP_STATE_NOT_AUTH;
 	buf_init(&s->out, IMAP_OUT_MAX);
 	buf_init(&s->view.keywords, IMAP_OUT_MAX / 2);
-	loop_timer_init(&s->idle_timer, NULL, s);
+	loop_timer_init(&s->idle_timer, imap_idle_on_timer, s);
 	s->parser = imap_cmd_parser_new(&lim);
 	return s;
 }
@@ -596,6 +628,7 @@ imap_session_start(struct conn *c)
 {
 	struct imap_session *s = imap_session_new(c);
 	struct io *io = NULL;
+	char caps[IMAP_CAPS_MAX];
 
 	if (s == NULL)
 		return -1;
@@ -613,11 +646,9 @@ imap_session_start(struct conn *c)
 		io_abort(io, "TLS setup failed");
 		return 0;
 	}
-	imap_out_begin(s, "* OK [");
-	imap_out_capabilities(s);
-	imap_out_printf(s, "] %s IMAP4rev2 server ready (mailspec-server)",
-	    s->srv->hostname);
-	imap_out_end(s);
+	imap_capability_string(s, caps, sizeof(caps));
+	imap_untagged(s, "OK [CAPABILITY %s] %s IMAP4rev2 server ready "
+	    "(mailspec-server)", caps, s->srv->hostname);
 	return 0;
 }
 

@@ -27,6 +27,7 @@ struct server_limits {
 struct listener;
 struct conn;
 struct pop3_session;
+struct imap_session;
 
 struct server {
 	struct loop *loop;
@@ -49,6 +50,10 @@ struct server {
 	/* POP3 sessions holding a maildrop lock (RFC 1939 §8), linked
 	 * through pop3_session.lock_next; owned by pop3_auth.c */
 	struct pop3_session *pop3_locked;
+	/* every IMAP session, linked through imap_session.next; owned by
+	 * imap_session.c (DELETE/RENAME check no session has the mailbox
+	 * selected) */
+	struct imap_session *imap_sessions;
 };
 
 /* One line on stderr: "mailspec-server: ..." (never in a hot path). */

@@ -1,7 +1,7 @@
 """Fixtures and helpers for the reference server's end-to-end tests.
 
 Start mailspec-server on ephemeral loopback ports with a temporary store,
-talk to it with raw line clients (RawSMTP, RawPOP3), read its store directly
+talk to it with raw line clients (RawSMTP, RawPOP3, RawIMAP), read its store directly
 (the on-disk format is in reference_server/README.md), and stop it with
 SIGTERM at the end of each test: the exit status must be 0 and its
 stderr free of AddressSanitizer/LeakSanitizer/UBSan reports (make test
@@ -389,6 +389,134 @@ class RawPOP3:
             return True
         except socket.timeout:
             return False
+
+
+class RawIMAP:
+    """An IMAP client that shows exactly what the server sends (RFC 9051
+    §2.2): lines, with any literal ({n} at the end of a line) read and
+    kept inside the line it belongs to."""
+
+    def __init__(self, addr, timeout=10.0, implicit_tls=False):
+        self.addr = addr
+        self.sock = socket.create_connection(addr, timeout=timeout)
+        if implicit_tls:
+            self.sock = _client_tls().wrap_socket(self.sock)
+        self.buf = b""
+        self.ntag = 0
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise EOFError("server closed the connection")
+        self.buf += chunk
+
+    def raw_line(self):
+        """One line without CRLF, bytes."""
+        while b"\r\n" not in self.buf:
+            self._fill()
+        ln, self.buf = self.buf.split(b"\r\n", 1)
+        return ln
+
+    def line(self):
+        """One response: a line, literals included (str, "replace")."""
+        out = b""
+        while True:
+            ln = self.raw_line()
+            out += ln
+            m = re.search(rb"\{(\d+)\}$", ln)
+            if not m:
+                return out.decode("utf-8", "replace")
+            n = int(m.group(1))
+            while len(self.buf) < n:
+                self._fill()
+            out += b"\r\n" + self.buf[:n]
+            self.buf = self.buf[n:]
+
+    def tag(self):
+        self.ntag += 1
+        return f"t{self.ntag}"
+
+    def until_tagged(self, tag):
+        """(status, text, [untagged and continuation lines]) up to tag's
+        completion."""
+        seen = []
+        while True:
+            ln = self.line()
+            if ln.startswith(tag + " "):
+                status, _, text = ln[len(tag) + 1:].partition(" ")
+                return status, text, seen
+            seen.append(ln)
+
+    def cmd(self, text, tag=None):
+        tag = tag or self.tag()
+        self.send(f"{tag} {text}\r\n")
+        return self.until_tagged(tag)
+
+    def ok(self, text):
+        status, rest, seen = self.cmd(text)
+        assert status == "OK", (text, status, rest, seen)
+        return seen
+
+    def greet(self):
+        ln = self.line()
+        assert ln.startswith("* OK "), ln
+        return ln
+
+    def starttls(self):
+        status, text, _ = self.cmd("STARTTLS")
+        assert status == "OK", text
+        assert self.buf == b"", self.buf      # nothing between OK and TLS
+        self.sock = _client_tls().wrap_socket(self.sock)
+
+    def login(self, user, password):
+        def q(v):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        status, text, _ = self.cmd(f"LOGIN {q(user)} {q(password)}")
+        assert status == "OK", text
+        return text
+
+    def expect_closed(self, timeout=10.0):
+        """True when the server closes the connection within timeout."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                if not self.sock.recv(65536):
+                    return True
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
+            return True
+        except socket.timeout:
+            return False
+
+
+def imap_served_quickly(server, name="imap"):
+    """Another IMAP client gets a greeting and a CAPABILITY round trip
+    promptly (the server is not blocked by a hostile client)."""
+    start = time.monotonic()
+    with RawIMAP(server.addr(name), timeout=5.0,
+                 implicit_tls=(name == "imaps")) as c:
+        c.greet()
+        seen = c.ok("CAPABILITY")
+        assert any(ln.startswith("* CAPABILITY ") and "IMAP4rev2" in ln
+                   for ln in seen), seen
+        c.ok("LOGOUT")
+    return time.monotonic() - start
 
 
 def _client_tls():

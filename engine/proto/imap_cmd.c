@@ -228,7 +228,7 @@ imap_cmd_name(struct imap_cmd_parser *p, const char *line, size_t len, size_t *p
 		*err_r = IMAP_ERR_EXPECTED_SP;
 		return false;
 	}
-	p->cur.name = imap_strdup_upper(p->arena, line + i, k - i);
+	p->cur.name = imap_node_strdup_upper(p->arena, line + i, k - i);
 	*err_r = IMAP_ERR_NOMEM;
 	*pos = k;
 	return p->cur.name != NULL;

@@ -127,9 +127,12 @@ imap_frame_fail(struct imap_frame *f, enum imap_error err)
 	f->err = err;
 	f->state = IMAP_FRAME_SKIP_LINE;
 	f->tail_len = 0;
-	if (f->raw.len > f->seg_start)
-		imap_frame_tail_add(f, f->raw.data + f->seg_start, f->raw.len - f->seg_start);
 	f->is_cr = false;
+	if (f->raw.len > f->seg_start) {
+		imap_frame_tail_add(f, f->raw.data + f->seg_start, f->raw.len - f->seg_start);
+		/* a CR taken just before the error may be the line's end */
+		f->is_cr = f->raw.data[f->raw.len - 1] == '\r';
+	}
 	return -1;
 }
 

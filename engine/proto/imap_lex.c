@@ -217,7 +217,7 @@ imap_lex_add_atom(struct imap_lex *lx, const char *s, size_t len)
 
 	if (imap_lex_is_number(s, len, &num))
 		kind = IMAP_NODE_NUMBER;
-	else if (imap_text_is(s, len, "NIL"))
+	else if (imap_node_text_is(s, len, "NIL"))
 		kind = IMAP_NODE_NIL;
 	n = imap_lex_new_node(lx, kind);
 	if (n == NULL)

@@ -68,13 +68,13 @@ imap_node_kind_name(enum imap_node_kind kind)
 }
 
 bool
-imap_text_is(const char *s, size_t len, const char *name)
+imap_node_text_is(const char *s, size_t len, const char *name)
 {
 	return strlen(name) == len && strncasecmp(s, name, len) == 0;
 }
 
 char *
-imap_strdup_upper(struct arena *a, const char *s, size_t len)
+imap_node_strdup_upper(struct arena *a, const char *s, size_t len)
 {
 	char *p = arena_strndup(a, s, len);
 	size_t i;
@@ -107,7 +107,7 @@ bool
 imap_node_is_atom(const struct imap_node *node, const char *name)
 {
 	return node != NULL && node->kind == IMAP_NODE_ATOM &&
-	    imap_text_is(node->str, node->len, name);
+	    imap_node_text_is(node->str, node->len, name);
 }
 
 const char *

@@ -149,8 +149,8 @@ bool imap_section_finish(struct imap_lex *lx, struct imap_node *sec,
 /* ---- shared helpers (imap_node.c) ----------------------------------- */
 
 /* An upper-case NUL-terminated copy in the arena. */
-char *imap_strdup_upper(struct arena *a, const char *s, size_t len);
+char *imap_node_strdup_upper(struct arena *a, const char *s, size_t len);
 /* Case-insensitive comparison of s[0..len) with the C string name. */
-bool imap_text_is(const char *s, size_t len, const char *name);
+bool imap_node_text_is(const char *s, size_t len, const char *name);
 
 #endif

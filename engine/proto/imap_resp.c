@@ -173,7 +173,7 @@ imap_resp_status_word(const char *s, size_t len, bool is_tagged, size_t *len_r)
 		k++;
 	*len_r = k;
 	for (i = 0; i < (is_tagged ? 3u : 5u); i++)
-		if (imap_text_is(s, k, words[i]))
+		if (imap_node_text_is(s, k, words[i]))
 			return (enum imap_status)(IMAP_STATUS_OK + i);
 	return IMAP_STATUS_NONE;
 }
@@ -201,7 +201,7 @@ imap_resp_code_fallback(struct imap_resp_parser *p, const char *s, size_t len, s
 	} else {
 		p->cur.code_text = "";
 	}
-	p->cur.code = imap_strdup_upper(p->arena, s + 1, j - 1);
+	p->cur.code = imap_node_strdup_upper(p->arena, s + 1, j - 1);
 	p->cur.code_args = NULL;
 	*pos_r = end + 1;
 	return p->cur.code != NULL && p->cur.code_text != NULL;
@@ -227,7 +227,7 @@ imap_resp_code_lexed(struct imap_resp_parser *p, const char *s, size_t pos)
 	if (s[start] == ' ')
 		start++;
 	p->cur.code_args = args;
-	p->cur.code = imap_strdup_upper(p->arena, name->str, name->len);
+	p->cur.code = imap_node_strdup_upper(p->arena, name->str, name->len);
 	p->cur.code_text = arena_strndup(p->arena, s + start, pos - 1 - start);
 	if (p->cur.code == NULL || p->cur.code_text == NULL) {
 		p->lex.err = IMAP_ERR_NOMEM;
@@ -304,7 +304,7 @@ imap_resp_data_done(struct imap_resp_parser *p, const char *line, size_t len)
 	kw = imap_node_list_get(root, i);
 	if (kw == NULL || kw->kind != IMAP_NODE_ATOM)
 		return imap_resp_fail_line(p, IMAP_ERR_BAD_RESPONSE, line, len);
-	p->cur.name = imap_strdup_upper(p->arena, kw->str, kw->len);
+	p->cur.name = imap_node_strdup_upper(p->arena, kw->str, kw->len);
 	if (p->cur.name == NULL)
 		return imap_resp_fail_line(p, IMAP_ERR_NOMEM, line, len);
 	p->cur.data = root;

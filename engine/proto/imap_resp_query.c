@@ -55,7 +55,7 @@ imap_resp_arg(const struct imap_resp *r, size_t i)
 bool
 imap_resp_code_is(const struct imap_resp *r, const char *name)
 {
-	return r->code != NULL && imap_text_is(r->code, strlen(r->code), name);
+	return r->code != NULL && imap_node_text_is(r->code, strlen(r->code), name);
 }
 
 const struct imap_node *
@@ -72,7 +72,7 @@ imap_fetch_matches(const struct imap_node *key, const struct imap_node *sec,
 	const struct imap_node *qkey = query->items[0];
 	const struct imap_node *qsec = imap_node_list_get(query, 1);
 
-	if (key->kind != IMAP_NODE_ATOM || !imap_text_is(key->str, key->len, qkey->str))
+	if (key->kind != IMAP_NODE_ATOM || !imap_node_text_is(key->str, key->len, qkey->str))
 		return false;
 	if (sec == NULL || qsec == NULL)
 		return sec == qsec;
@@ -146,9 +146,9 @@ imap_resp_write_code(struct buf *b, const struct imap_resp *r)
 			return false;
 		if (!imap_node_write_items(b, r->code_args))
 			return false;
-	} else if (r->code_text[0] != '\0') {
-		if (!buf_putc(b, ' ') || !buf_puts(b, r->code_text))
-			return false;
+	} else if (!buf_putc(b, ' ') || !buf_puts(b, r->code_text)) {
+		/* arguments that did not lex always followed an SP */
+		return false;
 	}
 	return buf_putc(b, ']');
 }

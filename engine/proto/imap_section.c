@@ -55,7 +55,7 @@ imap_section_takes(const char *atom, size_t len, bool *is_binary_r)
 	size_t i;
 
 	for (i = 0; i < sizeof(imap_section_takers) / sizeof(imap_section_takers[0]); i++) {
-		if (imap_text_is(atom, len, imap_section_takers[i].name)) {
+		if (imap_node_text_is(atom, len, imap_section_takers[i].name)) {
 			*is_binary_r = imap_section_takers[i].is_binary;
 			return true;
 		}
@@ -107,7 +107,7 @@ imap_section_spec(struct arena *a, const char *spec, size_t len,
 	if (p == len)
 		return true;
 	for (i = 0; i < sizeof(imap_section_texts) / sizeof(imap_section_texts[0]); i++) {
-		if (imap_text_is(spec + p, len - p, imap_section_texts[i].name)) {
+		if (imap_node_text_is(spec + p, len - p, imap_section_texts[i].name)) {
 			if (imap_section_texts[i].needs_part && sec->nparts == 0)
 				return false;
 			*text_r = (int)i;

@@ -291,12 +291,21 @@ mime_line_problem(struct mime_parser *p, enum mime_problem_code code)
 		mime_problem_add_line(p, p->cur, code);
 }
 
+/* n more content bytes on the line (RFC 5322 §2.1.1: at most 998). */
+static void
+mime_line_grow(struct mime_parser *p, size_t n)
+{
+	if (p->line_len <= MIME_LINE_MAX && p->line_len + n > MIME_LINE_MAX)
+		mime_line_problem(p, MIME_PROB_LINE_TOO_LONG);
+	p->line_len += n;
+}
+
 /* The held CR was not a line break: it is content. */
 static void
 mime_line_release_cr(struct mime_parser *p)
 {
 	p->has_cr = false;
-	p->line_len++;
+	mime_line_grow(p, 1);
 	mime_line_problem(p, MIME_PROB_BARE_EOL);
 	mime_line_route(p, "\r", 1);
 }
@@ -319,9 +328,7 @@ mime_line_add(struct mime_parser *p, const char *data, size_t len)
 	}
 	if (len > 0 && memchr(data, '\r', len) != NULL)
 		mime_line_problem(p, MIME_PROB_BARE_EOL);
-	if (p->line_len <= MIME_LINE_MAX && p->line_len + len > MIME_LINE_MAX)
-		mime_line_problem(p, MIME_PROB_LINE_TOO_LONG);
-	p->line_len += len;
+	mime_line_grow(p, len);
 	mime_line_route(p, data, len);
 }
 

@@ -152,7 +152,7 @@ struct mime_part {
 	bool is_closed;			/* multipart: its close delimiter was seen */
 
 	uint32_t problem_mask;		/* bit (1u << code) per code recorded */
-	struct mime_problem *problems;	/* first occurrence of each code */
+	struct mime_problem *problems;	/* one per code recorded, in code order */
 };
 
 struct mime_limits {

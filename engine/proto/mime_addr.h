@@ -11,6 +11,8 @@
  * returns the list in the arena given; pointers stay valid until it is
  * reset. It never fails on syntax: an element it cannot read becomes an
  * entry with is_invalid set and parsing resumes at the next ",".
+ * Strings are C strings: a NUL byte in a quoted string, comment or domain
+ * literal ends the string it is in (mime.h reports NUL in headers).
  */
 #ifndef MAILSPEC_MIME_ADDR_H
 #define MAILSPEC_MIME_ADDR_H

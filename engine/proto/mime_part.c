@@ -53,14 +53,15 @@ void
 mime_problem_add(struct mime_parser *p, struct mime_pstate *ps,
     enum mime_problem_code code, size_t offset)
 {
-	struct mime_problem *pr;
+	struct mime_problem *pr, **link = &ps->part.problems;
 
 	ps->part.problem_mask |= 1u << code;
-	for (pr = ps->part.problems; pr != NULL; pr = pr->next) {
-		if (pr->code == code) {
-			pr->count++;
-			return;
-		}
+	/* kept in code order: the order they are found in depends on chunking */
+	while (*link != NULL && (*link)->code < code)
+		link = &(*link)->next;
+	if (*link != NULL && (*link)->code == code) {
+		(*link)->count++;
+		return;
 	}
 	pr = arena_alloc(p->arena, sizeof(*pr));
 	if (pr == NULL)
@@ -69,11 +70,8 @@ mime_problem_add(struct mime_parser *p, struct mime_pstate *ps,
 	pr->message = mime_problem_str(code);
 	pr->offset = offset;
 	pr->count = 1;
-	if (ps->problem_tail != NULL)
-		ps->problem_tail->next = pr;
-	else
-		ps->part.problems = pr;
-	ps->problem_tail = pr;
+	pr->next = *link;
+	*link = pr;
 }
 
 void
@@ -292,21 +290,28 @@ mime_part_close(struct mime_parser *p, struct mime_pstate *ps, size_t end, bool 
 
 	if (ps->state == MIME_ST_CLOSED)
 		return;
+	/* The line break before a boundary belongs to the boundary: a part
+	 * that ends before its start is empty, one that ends inside the empty
+	 * line of its header has no body and a header without that line. */
+	if (end < part->offset)
+		part->offset = end;
 	if (ps->state == MIME_ST_HEADER) {
-		size_t e = end > part->offset ? end : part->offset;
-
-		part->header_size = e - part->offset;
+		part->header_size = end - part->offset;
 		mime_header_finish(p, ps);
-		part->body_offset = e;
-		if (ps->field_tail != NULL && ps->field_tail->offset + ps->field_tail->size > e)
-			ps->field_tail->size = e - ps->field_tail->offset;	/* its break went to a boundary */
+		part->body_offset = end;
+		if (ps->field_tail != NULL && ps->field_tail->offset + ps->field_tail->size > end)
+			ps->field_tail->size = end - ps->field_tail->offset;
 		ps->state = MIME_ST_CLOSED;
 		if (part->header_size > 0 && part->parent != NULL &&
 		    part->parent->kind == MIME_PART_MULTIPART)
 			mime_problem_add(p, ps, MIME_PROB_HEADER_UNTERMINATED, part->offset);
 		return;
 	}
-	part->body_size = end > part->body_offset ? end - part->body_offset : 0;
+	if (end < part->body_offset) {
+		part->header_size = end - part->offset;
+		part->body_offset = end;
+	}
+	part->body_size = end - part->body_offset;
 	part->body_lines = mime_body_lines(p, ps, is_eof);
 	if (ps->state == MIME_ST_BODY) {
 		mime_base64_decode_final(&p->b64, p->scratch);

@@ -44,7 +44,6 @@ struct mime_pstate {
 	bool is_opaque;			/* multipart given up on (limits): not unterminated */
 	struct mime_header_field *field_tail;
 	struct mime_part *child_tail;
-	struct mime_problem *problem_tail;
 };
 
 enum mime_line_mode {

@@ -253,6 +253,12 @@ static const struct resp_case cases[] = {
 	  S("* 1 FETCH (A {40}\r\n0123456789012345678901234567890123456789 B {10}\r\n"
 	    "0123456789)\r\nA1 OK y\r\n"),
 	  "E:TOO_LARGE;A1 OK|y;" },
+	{ "too large at the LF of a line", &lim_size, false,
+	  S("* OK 012345678901234567890123456789012345678901234567890123\r\nA1 OK y\r\n"),
+	  "E:TOO_LARGE;A1 OK|y;" },
+	{ "too large at the CR of a line", &lim_size, false,
+	  S("* OK 0123456789012345678901234567890123456789012345678901234\r\nA1 OK y\r\n"),
+	  "E:TOO_LARGE;A1 OK|y;" },
 	{ "incomplete", NULL, false, S("* 1 FETCH (A {5}\r\nab"), "" },
 };
 
