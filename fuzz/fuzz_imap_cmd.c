@@ -207,40 +207,42 @@ take_all(struct imap_cmd_parser *p, struct state *st)
 	}
 }
 
+struct cmd_run {
+	struct imap_cmd_parser *p;
+	struct state *st;
+};
+
+static size_t
+cmd_feed(void *ctx, const void *data, size_t len)
+{
+	return imap_cmd_parser_feed(((struct cmd_run *)ctx)->p, data, len);
+}
+
+static void
+cmd_drain(void *ctx)
+{
+	struct cmd_run *r = ctx;
+
+	take_all(r->p, r->st);
+}
+
 static void
 run(const struct imap_limits *lim, uint8_t flags, const uint8_t *stream, size_t len,
     const uint8_t *pattern, struct buf *out)
 {
-	struct imap_cmd_parser *p = imap_cmd_parser_new(lim);
 	struct state st = { .out = *out };
-	size_t pos = 0, n = 0;
+	struct cmd_run r = { imap_cmd_parser_new(lim), &st };
+	struct fuzz_feeder f = { cmd_feed, cmd_drain, NULL, &r };
 
 	st.is_refusing = (flags & 0x40) != 0;
 	st.is_taking_lines = (flags & 0x80) != 0;
-	if (p == NULL)
+	if (r.p == NULL)
 		abort();
-	while (pos < len) {
-		size_t k = pattern != NULL ? fuzz_chunk_size(pattern, n++, len - pos) : len - pos;
-		uint8_t *chunk = fuzz_dup(stream + pos, k);
-		size_t done = 0;
-		int idle = 0;
-
-		while (done < k) {
-			size_t m = imap_cmd_parser_feed(p, chunk + done, k - done);
-
-			done += m;
-			take_all(p, &st);
-			if (m == 0 && ++idle > 1)
-				fuzz_fail("parser stuck with a full buffer");
-		}
-		free(chunk);
-		pos += k;
-	}
-	take_all(p, &st);
-	buf_printf(&st.out, "pending %zu discarding %llu\n", imap_cmd_parser_pending(p),
-	    (unsigned long long)imap_cmd_parser_discarding(p));
+	fuzz_feed_chunks(&f, stream, len, pattern);
+	buf_printf(&st.out, "pending %zu discarding %llu\n", imap_cmd_parser_pending(r.p),
+	    (unsigned long long)imap_cmd_parser_discarding(r.p));
 	*out = st.out;
-	imap_cmd_parser_free(&p);
+	imap_cmd_parser_free(&r.p);
 }
 
 int

@@ -159,36 +159,38 @@ take_all(struct imap_resp_parser *p, struct buf *out)
 	}
 }
 
+struct resp_run {
+	struct imap_resp_parser *p;
+	struct buf *out;
+};
+
+static size_t
+resp_feed(void *ctx, const void *data, size_t len)
+{
+	return imap_resp_parser_feed(((struct resp_run *)ctx)->p, data, len);
+}
+
+static void
+resp_drain(void *ctx)
+{
+	struct resp_run *r = ctx;
+
+	take_all(r->p, r->out);
+}
+
 /* Parse stream in chunks from the pattern (NULL: whole); record items. */
 static void
 run(const struct imap_limits *lim, const uint8_t *stream, size_t len,
     const uint8_t *pattern, struct buf *out)
 {
-	struct imap_resp_parser *p = imap_resp_parser_new(lim);
-	size_t pos = 0, n = 0;
+	struct resp_run r = { imap_resp_parser_new(lim), out };
+	struct fuzz_feeder f = { resp_feed, resp_drain, NULL, &r };
 
-	if (p == NULL)
+	if (r.p == NULL)
 		abort();
-	while (pos < len) {
-		size_t k = pattern != NULL ? fuzz_chunk_size(pattern, n++, len - pos) : len - pos;
-		uint8_t *chunk = fuzz_dup(stream + pos, k);
-		size_t done = 0;
-		int idle = 0;
-
-		while (done < k) {
-			size_t m = imap_resp_parser_feed(p, chunk + done, k - done);
-
-			done += m;
-			take_all(p, out);
-			if (m == 0 && ++idle > 1)
-				fuzz_fail("parser stuck with a full buffer");
-		}
-		free(chunk);
-		pos += k;
-	}
-	take_all(p, out);
-	buf_printf(out, "pending %zu\n", imap_resp_parser_pending(p));
-	imap_resp_parser_free(&p);
+	fuzz_feed_chunks(&f, stream, len, pattern);
+	buf_printf(out, "pending %zu\n", imap_resp_parser_pending(r.p));
+	imap_resp_parser_free(&r.p);
 }
 
 int
