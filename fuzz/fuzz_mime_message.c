@@ -115,8 +115,14 @@ check_problems(const struct mime_part *part, struct buf *out)
 		    strcmp(pr->message, mime_problem_str(pr->code)) != 0)
 			fuzz_fail("problem list");
 		mask |= 1u << pr->code;
-		buf_printf(out, " !%d@%zu*%zu", (int)pr->code, pr->offset, pr->count);
+		if (!is_memory_limited)
+			buf_printf(out, " !%d@%zu*%zu", (int)pr->code, pr->offset, pr->count);
 	}
+	/* When the arena runs out in the middle of a line, which of the
+	 * line's problems still got a record depends on the order they were
+	 * found in, which depends on chunking: compare the masks only. */
+	if (is_memory_limited)
+		buf_printf(out, " m%x", (unsigned)part->problem_mask);
 	/* a full arena may leave a problem in the mask only */
 	if (is_memory_limited ? (mask & ~part->problem_mask) != 0 : mask != part->problem_mask)
 		fuzz_fail("problem mask");

@@ -94,9 +94,10 @@ static bool
 imap_mailbox_exists(struct imap_session *s, const char *name)
 {
 	struct store_mailbox *mb = store_mailbox_open(s->srv->store, s->user, name, false);
+	bool is_there = mb != NULL;
 
 	store_mailbox_close(&mb);
-	return mb != NULL || strcmp(name, STORE_INBOX) == 0;
+	return is_there;
 }
 
 static bool

@@ -369,6 +369,24 @@ test_limits(void)
 	CHECK(!mime_part_has_problem(root, MIME_PROB_UNTERMINATED_MULTIPART));
 	CHECK(root->body_offset + root->body_size == m.len);
 	mime_parser_free(&p);
+	/* the header budget of the message: the third part's field is dropped */
+	{
+		static const char msg[] = MP("b") "--b\r\nContent-Type: text/x\r\n\r\n"
+		    "--b\r\nContent-Type: text/x\r\n\r\n--b\r\nContent-Type: text/x\r\n\r\n"
+		    "--b--\r\n";
+		const size_t fc = sizeof(struct mime_header_field);
+
+		lim.max_header_total = 19 + fc + 47 + fc + 2 * (22 + fc) + 10;
+		p = mime_parser_new(&lim);
+		root = parse_whole(p, msg, sizeof(msg) - 1);
+		CHECK(root->nchildren == 3 && root->problems == NULL);
+		CHECK(strcmp(mime_part_child(root, 2)->subtype, "x") == 0);
+		part = mime_part_child(root, 3);
+		CHECK(part->nfields == 0 && strcmp(part->subtype, "plain") == 0);
+		CHECK(mime_part_has_problem(part, MIME_PROB_HEADER_TOO_LONG));
+		mime_parser_free(&p);
+		lim.max_header_total = 0;
+	}
 	/* out of memory: still a tree covering the message */
 	for (i = 1; i < 40000; i += 997) {
 		lim.max_memory = i;

@@ -84,5 +84,5 @@ main(void)
 	test_urls();
 	test_globs();
 	test_tags();
-	return unit_done("target");
+	return unit_done("test_target");
 }

@@ -101,5 +101,5 @@ main(void)
 	test_text();
 	test_regex();
 	test_match();
-	return unit_done("vars");
+	return unit_done("test_vars");
 }
