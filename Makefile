@@ -202,14 +202,21 @@ clean:
 
 # ==== fuzz (section owned by the engine/proto codecs) ========================
 #   make fuzz                         build $(BUILD)/fuzz/<target>: clang + libFuzzer,
-#                                     ASan and UBSan; proto objects in $(BUILD)/fuzz/obj/
+#                                     ASan and UBSan; objects in $(BUILD)/fuzz/obj/
 #   make fuzz-replay                  build $(BUILD)/fuzz-replay/<target> with $(CC) and
 #                                     fuzz/standalone_main.c (under SANITIZE), then replay
 #                                     fuzz/corpus/<target>/ and fuzz/regress/<target>/
-#   make fuzz-run T=<target> SECONDS=n  run one harness with fuzz/dict/<proto>.dict and the
+#   make fuzz-run T=<target> SECONDS=n  run one harness with fuzz/dict/<word2>.dict and the
 #                                     max_len of fuzz/<target>.options; new inputs go to
 #                                     $(BUILD)/fuzz/corpus/<target>/, crashes to
 #                                     $(BUILD)/fuzz/artifacts/<target>/ (FUZZ_ARGS: more flags)
+#   make fuzz-smoke                   every harness for SECONDS=10 (unless given); fails on
+#                                     the first crash, leak or hang
+#   make fuzz-coverage                fuzz/coverage.sh: llvm-cov line coverage of each
+#                                     harness's parser files over its corpora
+# Three classes of harness: codec ones link the proto objects; engine ones
+# also the scenario loader (libyaml, PCRE2); server ones (fuzz_session_*)
+# also the reference server minus main.c, fuzz/session_driver.c and OpenSSL.
 # A crash found by a fuzzer is kept as a file in fuzz/regress/<target>/; make test
 # replays it (and the seed corpora) under ASan+UBSan through fuzz-replay-test.
 FUZZ_TARGETS := \
@@ -241,19 +248,31 @@ FUZZ_ENGINE_SRCS := \
 	engine/loader_yaml.c
 FUZZ_ENGINE_LIBS := -lyaml -lpcre2-8
 
+# harnesses of the reference server's sessions, driven in-process
+FUZZ_SERVER_TARGETS := \
+	fuzz_session_smtp \
+	fuzz_session_pop3
+
+# (recursive: SERVER_SRCS is set in the server section below)
+FUZZ_SERVER_SRCS = fuzz/session_driver.c $(filter-out reference_server/main.c,$(SERVER_SRCS))
+FUZZ_SERVER_LIBS := -lssl -lcrypto
+
+FUZZ_ALL_TARGETS := $(FUZZ_TARGETS) $(FUZZ_ENGINE_TARGETS) $(FUZZ_SERVER_TARGETS)
+
 FUZZ_CC      ?= clang
-FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -MMD -MP -Iengine/proto -Iengine -Ireports -Ifuzz \
-                -fno-omit-frame-pointer -fno-sanitize-recover=all \
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -MMD -MP -DMAILSPEC_VERSION='"$(VERSION)"' -Iengine/proto -Iengine -Ireports -Ifuzz \
+                -Ireference_server -fno-omit-frame-pointer -fno-sanitize-recover=all \
                 -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 FUZZ_OBJDIR   = $(BUILD)/fuzz/obj
 REPLAY_OBJDIR = $(BUILD)/fuzz-replay/obj
-FUZZ_BINS     = $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS) $(FUZZ_ENGINE_TARGETS))
-REPLAY_BINS   = $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS) $(FUZZ_ENGINE_TARGETS))
+FUZZ_BINS     = $(addprefix $(BUILD)/fuzz/,$(FUZZ_ALL_TARGETS))
+REPLAY_BINS   = $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_ALL_TARGETS))
 T       ?= fuzz_smtp_cmd
 SECONDS ?= 60
+SMOKE_SECONDS = $(if $(filter command line environment,$(origin SECONDS)),$(SECONDS),10)
 
-.PHONY: fuzz fuzz-replay fuzz-replay-test fuzz-run
+.PHONY: fuzz fuzz-replay fuzz-replay-test fuzz-run fuzz-smoke fuzz-coverage
 fuzz: $(FUZZ_BINS)
 
 $(FUZZ_OBJDIR)/%.o: %.c
@@ -271,9 +290,18 @@ $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_ENGINE_TARGETS)): \
 $(addprefix $(BUILD)/fuzz/,$(FUZZ_ENGINE_TARGETS)) \
 $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_ENGINE_TARGETS)): FUZZ_LIBS := $(FUZZ_ENGINE_LIBS)
 
+# the server sources are known only once the whole Makefile is read
+.SECONDEXPANSION:
+$(addprefix $(BUILD)/fuzz/,$(FUZZ_SERVER_TARGETS)): \
+		$$(patsubst %.c,$(FUZZ_OBJDIR)/%.o,$$(FUZZ_SERVER_SRCS))
+$(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_SERVER_TARGETS)): \
+		$$(patsubst %.c,$(REPLAY_OBJDIR)/%.o,$$(FUZZ_SERVER_SRCS))
+$(addprefix $(BUILD)/fuzz/,$(FUZZ_SERVER_TARGETS)) \
+$(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_SERVER_TARGETS)): FUZZ_LIBS := $(FUZZ_SERVER_LIBS)
+
 $(REPLAY_OBJDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ifuzz -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Ifuzz -Ireference_server -c -o $@ $<
 
 $(REPLAY_BINS): $(BUILD)/fuzz-replay/%: $(REPLAY_OBJDIR)/fuzz/%.o \
 		$(REPLAY_OBJDIR)/fuzz/standalone_main.o \
@@ -281,7 +309,7 @@ $(REPLAY_BINS): $(BUILD)/fuzz-replay/%: $(REPLAY_OBJDIR)/fuzz/%.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
 
 fuzz-replay: $(REPLAY_BINS)
-	@for t in $(FUZZ_TARGETS) $(FUZZ_ENGINE_TARGETS); do \
+	@for t in $(FUZZ_ALL_TARGETS); do \
 		dirs=fuzz/corpus/$$t; \
 		if [ -d fuzz/regress/$$t ]; then dirs="$$dirs fuzz/regress/$$t"; fi; \
 		$(BUILD)/fuzz-replay/$$t $$dirs || exit 1; \
@@ -297,6 +325,19 @@ fuzz-run: $(BUILD)/fuzz/$(T)
 		$$(sed -n 's/^max_len *= *\([0-9][0-9]*\).*/-max_len=\1/p' fuzz/$(T).options) \
 		-artifact_prefix=$(BUILD)/fuzz/artifacts/$(T)/ $(FUZZ_ARGS) \
 		$(BUILD)/fuzz/corpus/$(T) fuzz/corpus/$(T)
+
+fuzz-smoke: $(FUZZ_BINS)
+	@for t in $(FUZZ_ALL_TARGETS); do \
+		echo "fuzz-smoke: $$t ($(SMOKE_SECONDS) s)"; \
+		$(MAKE) --no-print-directory fuzz-run T=$$t SECONDS=$(SMOKE_SECONDS) \
+			FUZZ_ARGS="-print_final_stats=1 $(FUZZ_ARGS)" >$(BUILD)/fuzz/smoke-$$t.log 2>&1 \
+			|| { tail -n 60 $(BUILD)/fuzz/smoke-$$t.log; echo "fuzz-smoke: $$t FAILED"; exit 1; }; \
+		grep -E '^stat::(number_of_executed_units|average_exec_per_sec)|^#[0-9]+ *DONE' \
+			$(BUILD)/fuzz/smoke-$$t.log | tr '\n' ' '; echo; \
+	done
+
+fuzz-coverage:
+	BUILD=$(BUILD) sh fuzz/coverage.sh $(T_COVERAGE)
 
 -include $(shell find $(BUILD)/fuzz/obj $(BUILD)/fuzz-replay/obj -name '*.d' 2>/dev/null)
 # ==== end of fuzz section ====================================================
@@ -333,8 +374,10 @@ SERVER_SRCS := \
 	reference_server/pop3_cmds.c \
 	reference_server/pop3_body.c \
 	reference_server/imap_session.c \
+	reference_server/imap_reply.c \
 	reference_server/imap_auth.c \
 	reference_server/imap_mailbox.c \
+	reference_server/imap_subs.c \
 	reference_server/imap_list.c \
 	reference_server/imap_append.c \
 	reference_server/imap_select.c \

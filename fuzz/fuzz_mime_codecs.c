@@ -17,39 +17,56 @@
 #include "mime_base64.h"
 #include "mime_qp.h"
 
+struct decode_ctx {
+	bool is_b64;
+	struct mime_base64_decoder b;
+	struct mime_qp_decoder q;
+	struct buf *out;
+};
+
+static size_t
+decode_feed(void *ctx, const void *data, size_t len)
+{
+	struct decode_ctx *d = ctx;
+	size_t max = d->is_b64 ? MIME_BASE64_DECODED_MAX(len) : MIME_QP_DECODED_MAX(len), n;
+	unsigned char *o = malloc(max);
+
+	if (o == NULL)
+		abort();
+	n = d->is_b64 ? mime_base64_decode_update(&d->b, data, len, o) :
+	    mime_qp_decode_update(&d->q, data, len, o);
+	if (n > max)
+		fuzz_fail("decoder wrote past its bound");
+	buf_append(d->out, o, n);
+	free(o);
+	return len;
+}
+
+static void
+decode_drain(void *ctx)
+{
+	(void)ctx;		/* output is appended as it comes */
+}
+
 /* Decode data (whole when pattern is NULL); append output and problems. */
 static void
 decode(bool is_b64, const uint8_t *data, size_t len, const uint8_t *pattern, struct buf *out)
 {
-	struct mime_base64_decoder b;
-	struct mime_qp_decoder q;
+	struct decode_ctx d;
+	struct fuzz_feeder f = { decode_feed, decode_drain, NULL, &d };
 	unsigned char tail[MIME_QP_PENDING_MAX + 8];
-	size_t pos = 0, k = 0, n;
+	size_t n;
 
-	mime_base64_decoder_init(&b);
-	mime_qp_decoder_init(&q);
-	while (pos < len) {
-		size_t c = pattern != NULL ? fuzz_chunk_size(pattern, k++, len - pos) : len - pos;
-		uint8_t *chunk = fuzz_dup(data + pos, c);
-		size_t max = is_b64 ? MIME_BASE64_DECODED_MAX(c) : MIME_QP_DECODED_MAX(c);
-		unsigned char *o = malloc(max);
-
-		if (o == NULL)
-			abort();
-		n = is_b64 ? mime_base64_decode_update(&b, chunk, c, o) :
-		    mime_qp_decode_update(&q, chunk, c, o);
-		if (n > max)
-			fuzz_fail("decoder wrote past its bound");
-		buf_append(out, o, n);
-		free(o);
-		free(chunk);
-		pos += c;
-	}
-	n = is_b64 ? mime_base64_decode_final(&b, tail) : mime_qp_decode_final(&q, tail);
+	d.is_b64 = is_b64;
+	d.out = out;
+	mime_base64_decoder_init(&d.b);
+	mime_qp_decoder_init(&d.q);
+	fuzz_feed_chunks(&f, data, len, pattern);
+	n = is_b64 ? mime_base64_decode_final(&d.b, tail) : mime_qp_decode_final(&d.q, tail);
 	if (n > (is_b64 ? 2 : MIME_QP_PENDING_MAX))
 		fuzz_fail("final wrote past its bound");
 	buf_append(out, tail, n);
-	buf_printf(out, "|%#x", is_b64 ? b.problems : q.problems);
+	buf_printf(out, "|%#x", is_b64 ? d.b.problems : d.q.problems);
 }
 
 static size_t

@@ -169,25 +169,33 @@ record_part(const uint8_t *msg, size_t len, const struct mime_part *part, struct
 		fuzz_fail("children");
 }
 
+static size_t
+feed(void *ctx, const void *data, size_t len)
+{
+	mime_parser_feed(ctx, data, len);
+	return len;		/* the parser takes everything */
+}
+
+static void
+drain(void *ctx)
+{
+	(void)ctx;		/* the tree is taken at the end */
+}
+
 static void
 run(const struct mime_limits *lim, const uint8_t *msg, size_t len, const uint8_t *pattern,
     struct buf *out)
 {
 	struct mime_parser *p = mime_parser_new(lim);
+	struct fuzz_feeder f = { feed, drain, NULL, NULL };
 	const struct mime_part *root;
-	size_t pos = 0, k = 0, nparts = 0;
+	size_t k, nparts = 0;
 	unsigned sec[3] = { 1, 2, 1 };
 
 	if (p == NULL)
 		abort();
-	while (pos < len) {
-		size_t n = pattern != NULL ? fuzz_chunk_size(pattern, k++, len - pos) : len - pos;
-		uint8_t *chunk = fuzz_dup(msg + pos, n);
-
-		mime_parser_feed(p, chunk, n);
-		free(chunk);
-		pos += n;
-	}
+	f.ctx = p;
+	fuzz_feed_chunks(&f, msg, len, pattern);
 	root = mime_parser_finish(p);
 	if (mime_parser_offset(p) != len || root->offset != 0 ||
 	    root->body_offset + root->body_size != len)

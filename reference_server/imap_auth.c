@@ -17,7 +17,8 @@
  * login); RFC 4616 (PLAIN) through sasl.c; RFC 2971 (ID: any state,
  * fields at most 30 octets, values 1024, 30 pairs; the server answers
  * with its own list); RFC 5161 (ENABLE in the authenticated state);
- * RFC 7888 §5 (LITERAL-), RFC 8314 §3.3 (imaps: no STARTTLS).
+ * RFC 7888 §5 (LITERAL-), RFC 8314 §3.3 (imaps: no STARTTLS), RFC 8438
+ * (STATUS=SIZE, part of IMAP4rev2, advertised for IMAP4rev1 clients).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,7 @@
  * IMAP4rev2 and comes with part B's commands; so does ESEARCH's SEARCH
  * RETURN, which part B adds to this list when it implements it. */
 static const char imap_caps_common[] = "LITERAL- ENABLE IDLE NAMESPACE UNSELECT "
-    "UIDPLUS MOVE SPECIAL-USE LIST-EXTENDED LIST-STATUS CHILDREN ID";
+    "UIDPLUS MOVE SPECIAL-USE LIST-EXTENDED LIST-STATUS CHILDREN ID STATUS=SIZE";
 
 bool
 imap_can_login(const struct imap_session *s)

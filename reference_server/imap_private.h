@@ -3,14 +3,16 @@
  * the codec's own private header: a quoted include finds the file next
  * to the includer first, so each side gets its own.)
  *
- * Files: imap_session.c (state machine, input pump, replies, dispatch),
- * imap_auth.c (CAPABILITY NOOP LOGOUT STARTTLS AUTHENTICATE LOGIN ENABLE
- * ID), imap_mailbox.c (CREATE DELETE RENAME SUBSCRIBE UNSUBSCRIBE STATUS,
- * subscriptions, first-login mailboxes), imap_list.c (LIST LSUB
- * NAMESPACE), imap_append.c (APPEND), imap_select.c (SELECT EXAMINE CLOSE
- * UNSELECT EXPUNGE CHECK), imap_view.c (the selected mailbox as the
- * client sees it, change announcements, flag helpers), imap_idle.c
- * (IDLE), imap_name.c (mailbox names: modified UTF-7, checks, patterns).
+ * Files: imap_session.c (state machine, input pump, dispatch, life
+ * cycle), imap_reply.c (responses, argument checks), imap_auth.c
+ * (CAPABILITY NOOP LOGOUT ID STARTTLS AUTHENTICATE LOGIN ENABLE),
+ * imap_mailbox.c (CREATE DELETE RENAME STATUS, mailbox arguments),
+ * imap_subs.c (SUBSCRIBE UNSUBSCRIBE, special-use, first login),
+ * imap_list.c (LIST LSUB NAMESPACE), imap_append.c (APPEND),
+ * imap_select.c (SELECT EXAMINE CLOSE UNSELECT EXPUNGE CHECK),
+ * imap_view.c (the selected mailbox as the client sees it, change
+ * announcements, flag helpers), imap_idle.c (IDLE), imap_name.c (mailbox
+ * names: modified UTF-7, checks, patterns).
  *
  * Adding commands (FETCH, STORE, SEARCH, COPY, MOVE: issue 4 part B):
  * write a file with a `const struct imap_handler x_handlers[]` table and
@@ -152,6 +154,18 @@ struct imap_session {
 /* ---- imap_session.c ---- */
 void imap_enter_state(struct imap_session *s, enum imap_state state);
 void imap_set_mode(struct imap_session *s, enum imap_mode mode);
+/* Hand the command over to s->stream (see struct imap_stream). pump()
+ * returns false only while io_out_is_busy(). */
+void imap_stream_start(struct imap_session *s, bool (*pump)(struct imap_session *),
+    void (*drop)(struct imap_session *), void *arg);
+/* The idle limit for the current state (RFC 9051 §5.4 after login). */
+void imap_session_set_timeout(struct imap_session *s);
+/* Some session of this server (this one included) has user's mailbox
+ * name (or, with is_subtree, one below it) selected. */
+bool imap_session_mailbox_in_use(const struct imap_session *s, const char *name,
+    bool is_subtree);
+
+/* ---- imap_reply.c ---- */
 /* Tagged results for the command in progress (code: a response code
  * without brackets, or NULL). imap_ok/imap_no first announce changes of
  * the selected mailbox; imap_bad counts an error (the max_errors-th ends
@@ -189,16 +203,6 @@ bool imap_check_nargs(struct imap_session *s, const struct imap_cmd *cmd,
 /* The value of an astring argument (atom, number, quoted or literal;
  * "NIL" is an atom here; not a list or a literal8), or NULL. */
 const char *imap_arg_astring(const struct imap_node *node, size_t *len_r);
-/* Hand the command over to s->stream (see struct imap_stream). pump()
- * returns false only while io_out_is_busy(). */
-void imap_stream_start(struct imap_session *s, bool (*pump)(struct imap_session *),
-    void (*drop)(struct imap_session *), void *arg);
-/* The idle limit for the current state (RFC 9051 §5.4 after login). */
-void imap_session_set_timeout(struct imap_session *s);
-/* Another session of this server has user's mailbox name (or one below
- * it, with is_subtree) selected. */
-bool imap_session_mailbox_in_use(const struct imap_session *s, const char *name,
-    bool is_subtree);
 
 /* ---- imap_auth.c ---- */
 extern const struct imap_handler imap_auth_handlers[];
@@ -215,10 +219,24 @@ void imap_on_tls_ready(struct imap_session *s);
 /* ---- imap_mailbox.c ---- */
 extern const struct imap_handler imap_mailbox_handlers[];
 extern const size_t imap_mailbox_handlers_len;
+/* user's mailbox name exists (INBOX always does). */
+bool imap_mailbox_exists(struct imap_session *s, const char *name);
+/* check for a handler whose one argument is a mailbox name. */
+bool imap_check_one_mailbox(struct imap_session *s, const struct imap_cmd *cmd);
 /* The mailbox argument node as a canonical UTF-8 name in out; false
  * with a tagged NO (code nocode, e.g. "NONEXISTENT") or BAD sent. */
 bool imap_mailbox_arg(struct imap_session *s, const struct imap_node *node,
     char *out, size_t outlen, const char *nocode);
+/* items (a LIST node) is a valid STATUS item list for this session. */
+bool imap_status_items_ok(const struct imap_session *s, const struct imap_node *items);
+/* "* STATUS name (MESSAGES 3 ...)" for valid items; false when name
+ * does not exist (nothing sent). */
+bool imap_status_send(struct imap_session *s, const char *name,
+    const struct imap_node *items);
+
+/* ---- imap_subs.c ---- */
+extern const struct imap_handler imap_subs_handlers[];
+extern const size_t imap_subs_handlers_len;
 /* The user's subscriptions: calls fn for each; 0 or -1. */
 int imap_subs_each(struct imap_session *s, void (*fn)(void *arg, const char *name),
     void *arg);
@@ -226,12 +244,6 @@ int imap_subs_each(struct imap_session *s, void (*fn)(void *arg, const char *nam
 void imap_mailbox_provision(struct imap_session *s);
 /* The special-use attribute of a name ("\\Sent"...), or NULL. */
 const char *imap_mailbox_special_use(const char *name);
-/* items (a LIST node) is a valid STATUS item list for this session. */
-bool imap_status_items_ok(const struct imap_session *s, const struct imap_node *items);
-/* "* STATUS name (MESSAGES 3 ...)" for valid items; false when name
- * does not exist (nothing sent). */
-bool imap_status_send(struct imap_session *s, const char *name,
-    const struct imap_node *items);
 
 /* ---- imap_list.c ---- */
 extern const struct imap_handler imap_list_handlers[];

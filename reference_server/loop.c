@@ -246,23 +246,27 @@ loop_timer_start(struct loop *l, struct loop_timer *t, uint64_t ms)
 	return 0;
 }
 
-/* Fire every timer that is due; a callback may start or stop timers. */
-static void
+/* Fire every timer that is due; a callback may start or stop timers.
+ * Returns how many fired. */
+static int
 loop_run_timers(struct loop *l)
 {
 	struct loop_timer *t;
 	size_t guard = l->nheap;
+	int fired = 0;
 
 	/* timers started at 0 ms from a callback wait for the next round */
 	while (l->nheap > 0 && guard-- > 0) {
 		t = l->heap[0];
 		if (t->when_ms > l->now_ms)
-			return;
+			break;
 		loop_timer_stop(l, t);
 		t->fn(t->arg);
+		fired++;
 		if (l->is_stopping)
-			return;
+			break;
 	}
+	return fired;
 }
 
 static int
@@ -342,20 +346,29 @@ loop_dispatch(struct loop *l)
 }
 
 int
+loop_run_once(struct loop *l, int max_wait_ms)
+{
+	int n, wait = loop_wait_ms(l), fired = 0;
+
+	if (max_wait_ms >= 0 && (wait < 0 || wait > max_wait_ms))
+		wait = max_wait_ms;
+	n = epoll_wait(l->epfd, l->evs, LOOP_BATCH, wait);
+	if (n == -1 && errno != EINTR)
+		return -1;
+	l->now_ms = loop_clock_ms();
+	l->nev = n > 0 ? n : 0;
+	loop_dispatch(l);
+	if (!l->is_stopping)
+		fired = loop_run_timers(l);
+	return (n > 0 ? n : 0) + fired;
+}
+
+int
 loop_run(struct loop *l)
 {
-	int n;
-
 	l->is_stopping = false;
-	while (!l->is_stopping) {
-		n = epoll_wait(l->epfd, l->evs, LOOP_BATCH, loop_wait_ms(l));
-		if (n == -1 && errno != EINTR)
+	while (!l->is_stopping)
+		if (loop_run_once(l, -1) == -1)
 			return -1;
-		l->now_ms = loop_clock_ms();
-		l->nev = n > 0 ? n : 0;
-		loop_dispatch(l);
-		if (!l->is_stopping)
-			loop_run_timers(l);
-	}
 	return 0;
 }

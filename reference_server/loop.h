@@ -43,6 +43,12 @@ struct loop *loop_new(void);
 void loop_free(struct loop **lp);
 /* Run until loop_stop(); 0 on a clean stop, -1 on an epoll failure. */
 int loop_run(struct loop *l);
+/* One iteration: wait for events at most max_wait_ms (-1: until the next
+ * timer or event; 0: poll), dispatch them, fire the timers that are due.
+ * The number of fd events and timers handled (0: nothing was ready), or
+ * -1 on an epoll failure. For in-process drivers (fuzz/session_driver.c):
+ * daemons use loop_run(). */
+int loop_run_once(struct loop *l, int max_wait_ms);
 /* Make loop_run() return after the current callback. */
 void loop_stop(struct loop *l);
 /* Monotonic milliseconds, refreshed once per loop iteration. */

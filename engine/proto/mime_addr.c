@@ -89,17 +89,14 @@ static bool
 addr_word(struct addr_ctx *c, struct addr_words *w, bool has_space)
 {
 	const char *atom;
-	size_t n, start = w->disp.len;
+	size_t n, start = w->disp.len, before;
 
 	if (has_space && w->disp.len > 0)
 		buf_putc(&w->disp, ' ');
-	if (mime_lex_peek(&c->lx) == '"') {
-		size_t before = w->disp.len;
-
-		if (!mime_lex_quoted(&c->lx, &w->disp))
-			return false;
+	before = w->disp.len;
+	if (mime_lex_peek(&c->lx) == '"' && mime_lex_quoted(&c->lx, &w->disp)) {
 		buf_append(&w->local, w->disp.data + before, w->disp.len - before);
-	} else if ((n = mime_lex_atom(&c->lx, &atom)) > 0) {
+	} else if (mime_lex_peek(&c->lx) != '"' && (n = mime_lex_atom(&c->lx, &atom)) > 0) {
 		buf_append(&w->disp, atom, n);
 		buf_append(&w->local, atom, n);
 	} else {

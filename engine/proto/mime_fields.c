@@ -58,17 +58,34 @@ mime_is_field_name(const char *name, size_t len)
 	return len > 0;
 }
 
+/* A field in the arena: name, raw value after the colon, unfolded value.
+ * NULL when the arena is full. */
+static struct mime_header_field *
+mime_field_new(struct arena *a, const char *data, size_t name_len, const char *raw,
+    size_t raw_len)
+{
+	struct mime_header_field *f = arena_alloc(a, sizeof(*f));
+	char *value;
+
+	if (f == NULL || (f->name = arena_strndup(a, data, name_len)) == NULL ||
+	    (f->raw = arena_strndup(a, raw, raw_len)) == NULL ||
+	    (value = arena_alloc(a, raw_len + 1)) == NULL)
+		return NULL;
+	f->raw_len = raw_len;
+	f->value_len = mime_header_unfold(f->raw, raw_len, value);
+	f->value = value;
+	return f;
+}
+
 /* Store the field assembled in p->field on ps. */
 static void
 mime_field_store(struct mime_parser *p, struct mime_pstate *ps, const char *data,
     size_t content_len, size_t size)
 {
 	const char *colon = memchr(data, ':', content_len);
-	size_t name_len, cost;
+	size_t name_len = colon != NULL ? (size_t)(colon - data) : 0, cost;
 	struct mime_header_field *f;
-	char *value;
 
-	name_len = colon != NULL ? (size_t)(colon - data) : 0;
 	while (name_len > 0 && (data[name_len - 1] == ' ' || data[name_len - 1] == '\t'))
 		name_len--;
 	if (colon == NULL || !mime_is_field_name(data, name_len)) {
@@ -81,21 +98,12 @@ mime_field_store(struct mime_parser *p, struct mime_pstate *ps, const char *data
 		mime_problem_add(p, ps, MIME_PROB_HEADER_TOO_LONG, p->field_offset);
 		return;
 	}
-	f = arena_alloc(p->arena, sizeof(*f));
-	if (f == NULL || (f->name = arena_strndup(p->arena, data, name_len)) == NULL ||
-	    (f->raw = arena_strndup(p->arena, colon + 1,
-	    content_len - (size_t)(colon + 1 - data))) == NULL) {
+	f = mime_field_new(p->arena, data, name_len, colon + 1,
+	    content_len - (size_t)(colon + 1 - data));
+	if (f == NULL) {
 		mime_nomem(p, ps, p->field_offset);
 		return;
 	}
-	f->raw_len = content_len - (size_t)(colon + 1 - data);
-	value = arena_alloc(p->arena, f->raw_len + 1);
-	if (value == NULL) {
-		mime_nomem(p, ps, p->field_offset);
-		return;
-	}
-	f->value_len = mime_header_unfold(f->raw, f->raw_len, value);
-	f->value = value;
 	f->offset = p->field_offset;
 	f->size = size;
 	if (ps->field_tail != NULL)
@@ -267,7 +275,8 @@ mime_fields_default_type(struct mime_parser *p, struct mime_pstate *ps)
 		mime_nomem(p, ps, ps->part.offset);
 }
 
-void
+/* Read the MIME fields of ps, with their defaults. */
+static void
 mime_fields_apply(struct mime_parser *p, struct mime_pstate *ps)
 {
 	const struct mime_header_field *f;

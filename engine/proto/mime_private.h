@@ -100,25 +100,37 @@ mime_pstate(struct mime_part *part)
 }
 
 /* mime_part.c */
+/* Record code on ps (first offset kept, count increased). */
 void mime_problem_add(struct mime_parser *p, struct mime_pstate *ps,
     enum mime_problem_code code, size_t offset);
 /* A problem found in the data of the current line: counted once per line,
  * so the counts do not depend on how the input was chunked. */
 void mime_problem_add_line(struct mime_parser *p, struct mime_pstate *ps,
     enum mime_problem_code code);
+/* Record every code whose bit is set in mask. */
 void mime_problem_add_mask(struct mime_parser *p, struct mime_pstate *ps,
     uint32_t mask, size_t offset);
+/* A new child of parent in MIME_ST_HEADER at offset; NULL past max_parts
+ * or when the arena is full (recorded on parent). */
 struct mime_pstate *mime_part_open(struct mime_parser *p, struct mime_pstate *parent,
     size_t offset);
+/* The header of ps ended: decide its kind (leaf, multipart, message) and
+ * start its body at body_offset (p->cur may become its message). */
 void mime_part_begin_body(struct mime_parser *p, struct mime_pstate *ps, size_t body_offset);
+/* Close ps at end (its children are closed already); is_eof: the end of
+ * the message rather than a boundary line. */
 void mime_part_close(struct mime_parser *p, struct mime_pstate *ps, size_t end, bool is_eof);
+/* Body bytes of the current leaf: checks of its transfer encoding. */
 void mime_body_data(struct mime_parser *p, const char *data, size_t len);
+/* Is ps's body binary (no line structure to check)? */
 bool mime_part_is_binary(const struct mime_pstate *ps);
 
 /* mime_fields.c */
+/* Content bytes of the current header line. */
 void mime_header_data(struct mime_parser *p, const char *data, size_t len);
+/* The current header line ended with a break of eol bytes (0: end of input). */
 void mime_header_line_end(struct mime_parser *p, unsigned eol);
+/* The header of ps ended: store the last field, read the MIME fields. */
 void mime_header_finish(struct mime_parser *p, struct mime_pstate *ps);
-void mime_fields_apply(struct mime_parser *p, struct mime_pstate *ps);
 
 #endif

@@ -319,14 +319,12 @@ rfc2047_is_q_safe(unsigned char c)
 	    c == '!' || c == '*' || c == '+' || c == '-' || c == '/' || c == ' ';
 }
 
-/* Encoded characters the bytes p[0..n) take. */
+/* Q characters the bytes p[0..n) take. */
 static size_t
-rfc2047_cost(const unsigned char *p, size_t n, char enc)
+rfc2047_q_cost(const unsigned char *p, size_t n)
 {
 	size_t i, c = 0;
 
-	if (enc == 'B')
-		return n;	/* counted in bytes; see rfc2047_encode() */
 	for (i = 0; i < n; i++)
 		c += rfc2047_is_q_safe(p[i]) ? 1 : 3;
 	return c;
@@ -385,7 +383,7 @@ rfc2047_word_bytes(const unsigned char *p, size_t len, char enc, size_t budget,
 
 		if (sl == 0)
 			sl = 1;
-		c = enc == 'B' ? base64_encoded_len(i + sl) : cost + rfc2047_cost(p + i, sl, enc);
+		c = enc == 'B' ? base64_encoded_len(i + sl) : cost + rfc2047_q_cost(p + i, sl);
 		if (c > budget)
 			break;
 		cost = c;
