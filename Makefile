@@ -57,7 +57,10 @@ PROTO_SRCS := \
 	engine/proto/imap_resp.c \
 	engine/proto/imap_resp_query.c \
 	engine/proto/imap_cmd.c \
-	engine/proto/imap_seqset.c
+	engine/proto/imap_seqset.c \
+	engine/proto/imap_fetchattr_envelope.c \
+	engine/proto/imap_fetchattr_body.c \
+	engine/proto/imap_fetchattr_section.c
 
 # engine: loader, runner, network, CLI
 ENGINE_SRCS := \
@@ -83,7 +86,8 @@ ENGINE_SRCS := \
 	engine/probe.c \
 	engine/results.c \
 	engine/select.c \
-	engine/cmd_report.c
+	engine/cmd_report.c \
+	engine/cmd_mime.c
 
 REPORT_SRCS := \
 	reports/json_writer.c \
@@ -119,7 +123,8 @@ PROTO_UNIT_TESTS := \
 	test_mime_codecs \
 	test_mime_addr \
 	test_imap_resp \
-	test_imap_cmd
+	test_imap_cmd \
+	test_imap_fetchattr
 
 ENGINE_UNIT_TESTS := \
 	test_vars \
@@ -383,7 +388,15 @@ SERVER_SRCS := \
 	reference_server/imap_select.c \
 	reference_server/imap_view.c \
 	reference_server/imap_idle.c \
-	reference_server/imap_name.c
+	reference_server/imap_name.c \
+	reference_server/imap_fetch.c \
+	reference_server/imap_fetch_items.c \
+	reference_server/imap_fetch_msg.c \
+	reference_server/imap_search.c \
+	reference_server/imap_search_parse.c \
+	reference_server/imap_search_match.c \
+	reference_server/imap_store_cmd.c \
+	reference_server/imap_copy.c
 
 SERVER_OBJS := $(call obj,$(SERVER_SRCS))
 
@@ -406,3 +419,28 @@ $(addprefix $(BUILD)/tests/,$(SERVER_UNIT_TESTS)): $(BUILD)/tests/%: $(BUILD)/ob
 
 unit-tests: $(addprefix $(BUILD)/tests/,$(SERVER_UNIT_TESTS))
 # ==== end of server section ==================================================
+
+# ==== bench (section owned by bench/) ========================================
+#   make bench         build $(BUILD)/bench/mime_bench (links GMime, Debian's
+#                      libgmime-3.0-dev) and run it on scenarios/fixtures and a
+#                      generated corpus: MB/s of mailspec's MIME parser and of
+#                      GMime, and their ratio (bench/README.md). BENCH_ARGS: more
+#                      flags (--seconds S --max-iter N --synthetic-mb M).
+#   make bench-build   only build it. make test runs no benchmark.
+BENCH_CFLAGS = $(shell pkg-config --cflags gmime-3.0 | sed 's/-I/-isystem /g')
+BENCH_LIBS   = $(shell pkg-config --libs gmime-3.0)
+BENCH_ARGS  ?=
+
+.PHONY: bench bench-build
+bench-build: $(BUILD)/bench/mime_bench
+
+$(BUILD)/bench/mime_bench: bench/mime_bench.c $(BUILD)/lib/libmailspec-proto.a
+	@pkg-config --exists gmime-3.0 || { echo "make bench needs GMime:" \
+		"apt-get install libgmime-3.0-dev (or sh tests/deps.sh)"; exit 1; }
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ bench/mime_bench.c \
+		$(BUILD)/lib/libmailspec-proto.a $(BENCH_LIBS)
+
+bench: bench-build
+	$(BUILD)/bench/mime_bench $(BENCH_ARGS) scenarios/fixtures
+# ==== end of bench section ===================================================

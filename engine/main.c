@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bundled.h"
+#include "cmd_mime.h"
 #include "loader.h"
 #include "net.h"
 #include "report.h"
@@ -41,6 +42,7 @@ usage(FILE *f)
 	    "       mailspec check PATH...\n"
 	    "       mailspec report [--html F] [--markdown F] [--json F] [--tap F] [--junit F]\n"
 	    "                       RESULTS.json...\n"
+	    "       mailspec mime [--json] [--utf8] [--part SECTION [--raw]] FILE.eml\n"
 	    "       mailspec --version\n"
 	    "\n"
 	    "target (none given: the bundled mailspec-server on loopback):\n"
@@ -502,6 +504,8 @@ main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "report") == 0)
 		return cmd_report(argc - 1, argv + 1);
+	if (strcmp(argv[1], "mime") == 0)
+		return cmd_mime(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") != 0)
 		return usage_error("unknown command '%s'", argv[1]);
 	rc = cli_parse(&c, argc - 1, argv + 1);

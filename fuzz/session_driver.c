@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,7 +26,6 @@
 
 #define DRV_SETTLE_ROUNDS	20000	/* loop iterations before "never quiet" */
 #define DRV_USERS_MAX		2
-#define DRV_FP_PATHS		(DRV_USERS_MAX * 4 + 4)
 
 static const char *const drv_users[DRV_USERS_MAX] = { "alice", "bob" };
 static const char *const drv_domains[] = { "localhost", "example.org" };
@@ -55,14 +54,11 @@ static struct {
 	char store_dir[300];
 	struct server srv;
 	SSL_CTX *client_ctx;
-	/* the store as the last reset left it */
-	struct stat fp[DRV_FP_PATHS];
-	bool fp_exists[DRV_FP_PATHS];
-	size_t nfp;
+	/* the store as the last reset left it, watched */
+	int ifd;
 	const struct session_fixture *fixtures;
 	size_t nfixtures;
-	bool is_reset_done;
-} drv;
+} drv = { .ifd = -1 };
 
 /* The server's log goes nowhere: sessions log what they cannot do, and a
  * fuzzer makes them do a lot of it. */
@@ -163,56 +159,54 @@ session_driver_server(void)
 
 /* ---- the store between dialogues ---- */
 
-static size_t
-drv_fp_paths(char paths[][320], size_t max)
+/* Watch every directory a dialogue may change (each user's, INBOX, its
+ * msg/, the fixtures' mailboxes): any entry created, removed, renamed or
+ * written there shows up as an event, so "unchanged" costs one read(). */
+static void
+drv_watch_add(const char *user, const char *mailbox, const char *sub)
 {
-	size_t n = 0, i, u;
+	char path[320];
 
-	for (u = 0; u < DRV_USERS_MAX && n + 3 <= max; u++) {
-		snprintf(paths[n++], 320, "%s/%s", drv.store_dir, drv_users[u]);
-		snprintf(paths[n++], 320, "%s/%s/INBOX", drv.store_dir, drv_users[u]);
-		snprintf(paths[n++], 320, "%s/%s/INBOX/msg", drv.store_dir, drv_users[u]);
-	}
-	for (i = 0; i < drv.nfixtures && n + 2 <= max; i++) {
-		if (strcmp(drv.fixtures[i].mailbox, STORE_INBOX) == 0)
-			continue;
-		snprintf(paths[n++], 320, "%s/%s/%s", drv.store_dir,
-		    drv.fixtures[i].user, drv.fixtures[i].mailbox);
-		snprintf(paths[n++], 320, "%s/%s/%s/msg", drv.store_dir,
-		    drv.fixtures[i].user, drv.fixtures[i].mailbox);
-	}
-	return n;
+	snprintf(path, sizeof(path), "%s/%s%s%s%s", drv.store_dir, user,
+	    mailbox[0] != '\0' ? "/" : "", mailbox, sub);
+	inotify_add_watch(drv.ifd, path, IN_CREATE | IN_DELETE | IN_MOVED_FROM |
+	    IN_MOVED_TO | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF);
 }
 
+/* true when something changed in the watched directories. */
 static bool
-drv_same_stat(const struct stat *a, const struct stat *b)
+drv_store_changed(void)
 {
-	return a->st_ino == b->st_ino && a->st_nlink == b->st_nlink &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+	char ev[4096] __attribute__((aligned(8)));
+
+	return read(drv.ifd, ev, sizeof(ev)) != -1 || errno != EAGAIN;
 }
 
-/* Record (is_record) or compare the fingerprint; true when unchanged. */
-static bool
-drv_fingerprint(bool is_record)
+static void
+drv_watch_store(void)
 {
-	char paths[DRV_FP_PATHS][320];
-	size_t n = drv_fp_paths(paths, DRV_FP_PATHS), i;
-	struct stat sb;
-	bool exists, same = n == drv.nfp;
+	char ev[4096] __attribute__((aligned(8)));
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		exists = stat(paths[i], &sb) == 0;
-		if (is_record) {
-			drv.fp[i] = sb;
-			drv.fp_exists[i] = exists;
-		} else if (exists != drv.fp_exists[i] ||
-		    (exists && !drv_same_stat(&sb, &drv.fp[i])))
-			same = false;
+	/* one inotify fd for the process (closing one is slow): the old
+	 * watches went with the directories the reset removed */
+	if (drv.ifd == -1)
+		drv.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (drv.ifd == -1) {
+		perror("inotify_init1");
+		abort();
 	}
-	if (is_record)
-		drv.nfp = n;
-	return same;
+	while (read(drv.ifd, ev, sizeof(ev)) > 0)
+		;	/* drain the events of the reset itself */
+	for (i = 0; i < DRV_USERS_MAX; i++) {
+		drv_watch_add(drv_users[i], "", "");
+		drv_watch_add(drv_users[i], STORE_INBOX, "");
+		drv_watch_add(drv_users[i], STORE_INBOX, "/msg");
+	}
+	for (i = 0; i < drv.nfixtures; i++) {
+		drv_watch_add(drv.fixtures[i].user, drv.fixtures[i].mailbox, "");
+		drv_watch_add(drv.fixtures[i].user, drv.fixtures[i].mailbox, "/msg");
+	}
 }
 
 static void
@@ -232,6 +226,88 @@ drv_put_fixture(struct store *st, const struct session_fixture *f)
 	store_spool_free(&sp);
 }
 
+/* The store's user directories as the fixtures left them, recorded
+ * once as a list of entries; a reset moves the used directories to the
+ * trash (one rename) and makes the tree again from the list: directories
+ * made, files hard-linked from a kept copy. Hard links are safe: the
+ * store never writes into a file it has made (message files are
+ * immutable, state and flags files are replaced by rename). */
+#define DRV_GOLDEN_MAX	64
+#define DRV_TRASH_MAX	256
+
+static struct {
+	char rel[DRV_GOLDEN_MAX][128];	/* "alice/INBOX/msg/1" */
+	bool is_dir[DRV_GOLDEN_MAX];
+	size_t n;
+	unsigned trash_seq;
+} golden;
+
+static int
+drv_golden_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	char to[640];
+	const char *rel = path + strlen(drv.store_dir) + 1;
+
+	(void)sb;
+	(void)ftw;
+	if (golden.n == DRV_GOLDEN_MAX || strlen(rel) >= sizeof(golden.rel[0]))
+		return -1;
+	snprintf(golden.rel[golden.n], sizeof(golden.rel[0]), "%s", rel);
+	golden.is_dir[golden.n] = type == FTW_D;
+	golden.n++;
+	snprintf(to, sizeof(to), "%s/golden/%s", drv.dir, rel);
+	if (type == FTW_D)
+		return mkdir(to, 0700) == 0 || errno == EEXIST ? 0 : -1;
+	return link(path, to);
+}
+
+/* Record the user directories now in the store as the golden tree. */
+static void
+drv_golden_record(void)
+{
+	char path[320];
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/golden", drv.dir);
+	drv_rm_tree(path);
+	mkdir(path, 0700);
+	golden.n = 0;
+	for (i = 0; i < DRV_USERS_MAX; i++) {
+		snprintf(path, sizeof(path), "%s/%s", drv.store_dir, drv_users[i]);
+		if (nftw(path, drv_golden_entry, 16, FTW_PHYS) != 0) {
+			fprintf(stderr, "session driver: recording %s failed\n", path);
+			abort();
+		}
+	}
+}
+
+static void
+drv_golden_restore(void)
+{
+	char from[640], to[640];
+	size_t i;
+
+	if (golden.trash_seq % DRV_TRASH_MAX == 0) {
+		snprintf(to, sizeof(to), "%s/trash", drv.dir);
+		drv_rm_tree(to);
+		mkdir(to, 0700);
+	}
+	for (i = 0; i < DRV_USERS_MAX; i++) {
+		snprintf(from, sizeof(from), "%s/%s", drv.store_dir, drv_users[i]);
+		snprintf(to, sizeof(to), "%s/trash/%u", drv.dir, golden.trash_seq++);
+		if (rename(from, to) != 0 && errno != ENOENT)
+			drv_rm_tree(from);
+	}
+	for (i = 0; i < golden.n; i++) {
+		snprintf(from, sizeof(from), "%s/golden/%s", drv.dir, golden.rel[i]);
+		snprintf(to, sizeof(to), "%s/%s", drv.store_dir, golden.rel[i]);
+		if (golden.is_dir[i] ? mkdir(to, 0700) != 0 : link(from, to) != 0) {
+			fprintf(stderr, "session driver: restoring %s failed\n", to);
+			abort();
+		}
+	}
+}
+
 void
 session_driver_reset_store(const struct session_fixture *fixtures, size_t n)
 {
@@ -240,9 +316,14 @@ session_driver_reset_store(const struct session_fixture *fixtures, size_t n)
 	char path[320];
 	size_t i;
 
-	if (drv.is_reset_done && drv.fixtures == fixtures && drv.nfixtures == n &&
-	    drv_fingerprint(false))
+	if (drv.ifd != -1 && drv.fixtures == fixtures && drv.nfixtures == n) {
+		if (drv_store_changed()) {
+			drv_golden_restore();
+			drv_watch_store();
+		}
 		return;
+	}
+	/* first use (or other fixtures): build it through the store */
 	drv.fixtures = fixtures;
 	drv.nfixtures = n;
 	for (i = 0; i < DRV_USERS_MAX; i++) {
@@ -253,8 +334,8 @@ session_driver_reset_store(const struct session_fixture *fixtures, size_t n)
 	}
 	for (i = 0; i < n; i++)
 		drv_put_fixture(srv->store, &fixtures[i]);
-	drv_fingerprint(true);
-	drv.is_reset_done = true;
+	drv_golden_record();
+	drv_watch_store();
 }
 
 /* ---- output ---- */
@@ -294,25 +375,24 @@ void
 session_out_lines(const struct session_out *out,
     void (*fn)(void *arg, const uint8_t *line, size_t len), void *arg)
 {
-	const uint8_t *p = out->data;
-	size_t i, start = 0;
+	const uint8_t *p = out->data, *end = out->data + out->len, *lf;
+	size_t len;
 
-	for (i = 0; i < out->len; i++) {
-		if (p[i] == '\0')
-			fuzz_fail("server sent a NUL byte");
-		if (p[i] == '\n')
+	/* memchr, not a byte loop: the harness's own loops would be
+	 * instrumented for coverage and cost more than the session */
+	while (p < end && (lf = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		len = (size_t)(lf - p);
+		if (len == 0 || p[len - 1] != '\r')
 			fuzz_fail("server sent a bare LF");
-		if (p[i] != '\r')
-			continue;
-		if (i + 1 == out->len)
-			break;
-		if (p[i + 1] != '\n')
+		len--;
+		if (memchr(p, '\r', len) != NULL)
 			fuzz_fail("server sent a bare CR");
-		fn(arg, p + start, i - start);
-		i++;
-		start = i + 1;
+		if (memchr(p, '\0', len) != NULL)
+			fuzz_fail("server sent a NUL byte");
+		fn(arg, p, len);
+		p = lf + 1;
 	}
-	if (start < out->len && !out->is_truncated)
+	if (p < end && !out->is_truncated)
 		fuzz_fail("server left a reply line without CRLF");
 }
 
@@ -323,24 +403,26 @@ static void
 drv_look_for_marker(struct drv_client *c)
 {
 	const char *m = c->run->tls_marker;
-	size_t mlen = m != NULL ? strlen(m) : 0, i;
-	const uint8_t *d = c->out->data;
-	size_t len = c->out->len;
+	const uint8_t *d = c->out->data, *hit, *lf;
+	size_t len = c->out->len, at = c->scan, mlen;
 
 	if (m == NULL)
 		return;
-	for (i = c->scan; i + mlen <= len; i++) {
-		const uint8_t *crlf;
-
-		if (i > 0 && d[i - 1] != '\n')
-			continue;
-		if (memcmp(d + i, m, mlen) != 0)
-			continue;
-		crlf = memchr(d + i, '\n', len - i);
-		if (crlf == NULL)
-			return;		/* the line is not complete yet */
+	mlen = strlen(m);
+	while (at < len &&
+	    (hit = memmem(d + at, len - at, m, mlen)) != NULL) {
+		at = (size_t)(hit - d);
+		if (at > 0 && d[at - 1] != '\n') {
+			at++;
+			continue;	/* not at a line start */
+		}
+		lf = memchr(hit, '\n', len - at);
+		if (lf == NULL) {
+			c->scan = at;	/* the line is not complete yet */
+			return;
+		}
 		/* TLS records after the line are not protocol text */
-		c->out->len = (size_t)(crlf - d) + 1;
+		c->out->len = (size_t)(lf - d) + 1;
 		c->scan = c->out->len;
 		if (!c->run->is_tls_client || c->is_gone) {
 			c->mode = DRV_DEAF;
@@ -355,23 +437,27 @@ drv_look_for_marker(struct drv_client *c)
 		c->mode = DRV_HANDSHAKE;
 		return;
 	}
-	c->scan = i;	/* not examined yet: too short to hold the marker */
+	/* no marker: one may still start in the last mlen - 1 bytes */
+	c->scan = len >= mlen && len - mlen + 1 > at ? len - mlen + 1 : at;
 }
 
-static void
+/* Reads without TLS; true when bytes came. */
+static bool
 drv_read_plain(struct drv_client *c)
 {
-	uint8_t tmp[16384];
+	static uint8_t tmp[16384];
+	bool got = false;
 	ssize_t n;
 
 	while (!c->is_eof) {
 		n = recv(c->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 			c->is_eof = true;
-			break;
+			return true;
 		}
 		if (n < 0)
 			break;
+		got = true;
 		if (c->mode == DRV_DEAF)
 			continue;
 		drv_out_add(c->out, tmp, (size_t)n);
@@ -379,6 +465,7 @@ drv_read_plain(struct drv_client *c)
 		if (c->mode != DRV_PLAIN && c->mode != DRV_DEAF)
 			break;	/* bytes from now on are TLS records */
 	}
+	return got;
 }
 
 static void
@@ -392,7 +479,7 @@ drv_tls_failed(struct drv_client *c)
 static void
 drv_read_tls(struct drv_client *c)
 {
-	uint8_t tmp[16384];
+	static uint8_t tmp[16384];
 	int n, e;
 
 	if (c->mode == DRV_HANDSHAKE) {
@@ -421,24 +508,33 @@ drv_read_tls(struct drv_client *c)
 	}
 }
 
-/* Take whatever the server has sent. */
-static void
-drv_client_read(struct drv_client *c)
+/* Bytes the client's TLS has moved through the socket so far. */
+static uint64_t
+drv_tls_traffic(const struct drv_client *c)
 {
-	if (c->mode == DRV_HANDSHAKE || c->mode == DRV_TLS)
-		drv_read_tls(c);
-	else
-		drv_read_plain(c);
-	if (c->mode == DRV_DEAF && !c->is_eof)
-		drv_read_plain(c);
+	BIO *b = c->ssl != NULL ? SSL_get_rbio(c->ssl) : NULL;
+
+	return b != NULL ? BIO_number_read(b) + BIO_number_written(b) : 0;
 }
 
+/* Take whatever the server has sent (and answer the TLS handshake);
+ * true when anything moved. */
 static bool
-drv_client_has_input(const struct drv_client *c)
+drv_client_read(struct drv_client *c)
 {
-	int n = 0;
+	enum drv_mode mode = c->mode;
+	uint64_t traffic;
+	bool got = false;
 
-	return !c->is_eof && ioctl(c->fd, FIONREAD, &n) == 0 && n > 0;
+	if (c->mode == DRV_HANDSHAKE || c->mode == DRV_TLS) {
+		traffic = drv_tls_traffic(c);
+		drv_read_tls(c);
+		got = drv_tls_traffic(c) != traffic;
+	} else
+		got = drv_read_plain(c);
+	if (c->mode == DRV_DEAF && !c->is_eof)
+		got |= drv_read_plain(c);
+	return got || c->mode != mode;
 }
 
 /* Run the loop and the client until neither has anything to do. */
@@ -447,14 +543,15 @@ drv_settle(struct drv_client *c)
 {
 	struct loop *l = drv.srv.loop;
 	unsigned round;
+	bool got;
 	int n;
 
 	for (round = 0; round < DRV_SETTLE_ROUNDS; round++) {
-		drv_client_read(c);
 		n = loop_run_once(l, 0);
 		if (n < 0)
 			fuzz_fail("loop_run_once failed");
-		if (n == 0 && !drv_client_has_input(c))
+		got = drv_client_read(c);
+		if (n == 0 && !got)
 			return;
 	}
 	fuzz_fail("the session never went quiet (a livelock)");
@@ -522,7 +619,9 @@ session_driver_run(const struct session_run *run, const uint8_t *stream,
 	out->len = 0;
 	out->is_truncated = false;
 	out->did_tls = false;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+	/* the client end never blocks: SSL_read and SSL_write on it too */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0 ||
+	    fcntl(fds[1], F_SETFL, O_NONBLOCK) != 0) {
 		perror("socketpair");
 		abort();
 	}

@@ -35,7 +35,8 @@
  * IMAP4rev2 and comes with part B's commands; so does ESEARCH's SEARCH
  * RETURN, which part B adds to this list when it implements it. */
 static const char imap_caps_common[] = "LITERAL- ENABLE IDLE NAMESPACE UNSELECT "
-    "UIDPLUS MOVE SPECIAL-USE LIST-EXTENDED LIST-STATUS CHILDREN ID STATUS=SIZE";
+    "UIDPLUS MOVE SPECIAL-USE LIST-EXTENDED LIST-STATUS CHILDREN ID STATUS=SIZE "
+    "ESEARCH BINARY";	/* part B: RFC 4731 SEARCH RETURN, RFC 3516 FETCH BINARY */
 
 bool
 imap_can_login(const struct imap_session *s)

@@ -35,11 +35,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "buf.h"
 #include "conn.h"
 #include "imap_cmd.h"
 #include "imap_seqset.h"
+#include "mime.h"
 #include "sasl.h"
 #include "store.h"
 
@@ -303,6 +305,54 @@ void imap_view_sync(struct imap_session *s, bool may_expunge);
  * keywords space-separated into kw; false with BAD sent. */
 bool imap_flags_parse(struct imap_session *s, const struct imap_node *list,
     unsigned *flags_r, char *kw, size_t kwlen);
+
+/* ---- part B: message commands (imap_fetch*.c, imap_search*.c,
+ * imap_store_cmd.c, imap_copy.c) ---- */
+extern const struct imap_handler imap_fetch_handlers[];
+extern const size_t imap_fetch_handlers_len;
+extern const struct imap_handler imap_search_handlers[];
+extern const size_t imap_search_handlers_len;
+extern const struct imap_handler imap_store_handlers[];
+extern const size_t imap_store_handlers_len;
+extern const struct imap_handler imap_copy_handlers[];
+extern const size_t imap_copy_handlers_len;
+
+/* imap_fetch_msg.c: the view's messages named by a sequence or UID set,
+ * as sequence numbers, ascending, each once (UIDs that are not in the
+ * view are ignored, RFC 9051 §6.4.9). */
+struct imap_msgset {
+	uint32_t *seqs;
+	size_t n;
+};
+/* Parse node (is_uid: a UID set) and list its messages; false with BAD
+ * (an invalid set) or NO (no memory) sent. Free with imap_msgset_free. */
+bool imap_msgset_get(struct imap_session *s, const struct imap_node *node,
+    bool is_uid, struct imap_msgset *set_r);
+void imap_msgset_free(struct imap_msgset *set);
+
+/* imap_fetch_msg.c: one message's octets, mapped read-only (message
+ * files are never rewritten, and a mapping outlives an expunge), and its
+ * MIME tree parsed on demand. Zero it before the first open. */
+struct imap_msgdata {
+	const char *data;		/* the message; valid until close */
+	size_t len;
+	void *map;			/* the mapping (NULL for an empty file) */
+	struct mime_parser *parser;	/* kept for the next message */
+	const struct mime_part *root;	/* NULL until imap_msgdata_tree() */
+};
+/* Map message seq of the view; 0, or -1 when it is gone (expunged). */
+int imap_msgdata_open(struct imap_session *s, struct imap_msgdata *md, uint32_t seq);
+/* The MIME tree of the open message (parsed at the first call); NULL
+ * only when no parser could be made. Valid until close. */
+const struct mime_part *imap_msgdata_tree(struct imap_msgdata *md);
+/* Unmap the message; the parser stays for the next one. */
+void imap_msgdata_close(struct imap_msgdata *md);
+/* Close, and free the parser. */
+void imap_msgdata_free(struct imap_msgdata *md);
+/* The ascending numbers v[0..n) as a sequence set ("1:3,5") into b. */
+void imap_set_write(struct buf *b, const uint32_t *v, size_t n);
+/* RFC 9051 §9 date-time of t, in UTC: "dd-Mon-yyyy hh:mm:ss +0000". */
+void imap_date_time_format(time_t t, char *out, size_t outlen);
 
 /* ---- imap_name.c: mailbox names ---- */
 /* Modified UTF-7 (RFC 3501 §5.1.3) to UTF-8; -1 when invalid. */

@@ -42,7 +42,10 @@ static const struct {
 	{ imap_append_handlers, &imap_append_handlers_len },
 	{ imap_select_handlers, &imap_select_handlers_len },
 	{ imap_idle_handlers, &imap_idle_handlers_len },
-	/* issue 4 part B: FETCH, STORE, SEARCH, COPY, MOVE tables go here */
+	{ imap_fetch_handlers, &imap_fetch_handlers_len },	/* part B: */
+	{ imap_search_handlers, &imap_search_handlers_len },
+	{ imap_store_handlers, &imap_store_handlers_len },
+	{ imap_copy_handlers, &imap_copy_handlers_len },
 };
 
 void

@@ -5,7 +5,7 @@
 # the install, and Postfix gets no system configuration at all.
 PKGS="make gcc clang pkg-config libyaml-dev libssl-dev libpcre2-dev openssl \
 libjansson-dev python3 python3-pytest python3-aiosmtpd python3-jsonschema python3-yaml \
-curl libxml2-utils chromium \
+curl libxml2-utils chromium libgmime-3.0-dev \
 postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd"
 missing=""
 for p in $PKGS; do
