@@ -205,6 +205,30 @@ exec_sleep(double seconds)
 static enum step_rc exec_steps(struct exec *x, const char *file, const struct step *steps,
     size_t nsteps, const char *conn);
 
+/* Whether a retry group opens a fresh connection itself. */
+static bool
+exec_group_reconnects(const struct step *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nsub; i++)
+		if (st->sub[i].kind == STEP_CONNECT ||
+		    (st->sub[i].kind == STEP_RETRY && exec_group_reconnects(&st->sub[i])))
+			return true;
+	return false;
+}
+
+static bool
+exec_any_eof(const struct exec *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->nconns; i++)
+		if (x->conns[i].is_open && x->conns[i].is_eof)
+			return true;
+	return false;
+}
+
 /* Run the group until it passes, a non-failure stops it, or time is up;
  * each failed try is noted in the transcript. */
 static enum step_rc
@@ -220,6 +244,11 @@ exec_retry(struct exec *x, const struct step *st, const char *file, const char *
 		tries++;
 		if (rc != STEP_RC_FAIL)
 			return rc;
+		if (!exec_group_reconnects(st) && exec_any_eof(x)) {
+			buf_puts(&x->msg, "\n(not retried: the server closed the connection and "
+			    "the retry group does not reconnect)");
+			return rc;
+		}
 		if (net_now_us() + (uint64_t)(st->retry_every * 1e6) > deadline)
 			break;
 		exec_note(x, conn, "retry: try %u failed; again in %.2f s", tries,

@@ -411,21 +411,29 @@ caps_free(char ***caps, size_t *ncaps)
 	*ncaps = 0;
 }
 
-/* want is a shell pattern (fnmatch, case-insensitive): "AUTH=PLAIN",
- * "SIZE=[1-9]*" (a SIZE with a non-zero limit), "AUTH=*". */
+/* want is one or more shell patterns (fnmatch, case-insensitive) joined
+ * by '|', any of which will do: "AUTH=PLAIN", "SIZE=[1-9]*" (a SIZE with a
+ * non-zero limit), "MOVE|IMAP4rev2" (an extension folded into a base). */
 bool
 caps_have(char *const *caps, size_t ncaps, const char *want, size_t wantlen)
 {
 	char pat[128];
-	size_t i;
+	const char *alt = want, *end = want + wantlen;
+	size_t i, len;
 
-	if (wantlen >= sizeof(pat))
-		return false;
-	memcpy(pat, want, wantlen);
-	pat[wantlen] = '\0';
-	for (i = 0; i < ncaps; i++)
-		if (fnmatch(pat, caps[i], FNM_CASEFOLD) == 0)
-			return true;
+	while (alt < end) {
+		const char *bar = memchr(alt, '|', (size_t)(end - alt));
+
+		len = (size_t)((bar ? bar : end) - alt);
+		if (len > 0 && len < sizeof(pat)) {
+			memcpy(pat, alt, len);
+			pat[len] = '\0';
+			for (i = 0; i < ncaps; i++)
+				if (fnmatch(pat, caps[i], FNM_CASEFOLD) == 0)
+					return true;
+		}
+		alt = bar ? bar + 1 : end;
+	}
 	return false;
 }
 

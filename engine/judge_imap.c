@@ -163,9 +163,10 @@ judge_imap_response(struct exec *x, const struct xconn *c, const struct expect *
 	if (e->greeting >= 0 && (r->kind != IMAP_RESP_UNTAGGED || (int)r->status != e->greeting))
 		return judge_imap_miss(x, c, r, "the greeting * %s",
 		    imap_status_name((enum imap_status)e->greeting));
-	if (e->tagged >= 0 && (int)r->status != e->tagged)
-		return judge_imap_miss(x, c, r, "the completion %s %s", r->tag,
-		    imap_status_name((enum imap_status)e->tagged));
+	if (e->tagged >= 0 && !(e->tagged_mask & (1u << r->status)))
+		return judge_imap_miss(x, c, r, "the completion %s %s%s", r->tag,
+		    imap_status_name((enum imap_status)e->tagged),
+		    (e->tagged_mask & (e->tagged_mask - 1)) ? " (or another listed status)" : "");
 	if (e->code.s != NULL && (r->code == NULL || strcasecmp(r->code, e->code.s) != 0))
 		return judge_imap_miss(x, c, r, "response code [%s]", e->code.s);
 	if (e->text.s != NULL) {

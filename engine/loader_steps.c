@@ -303,6 +303,32 @@ loader_imap_status(struct lctx *c, const yaml_node_t *n, int *out, bool greeting
 	return false;
 }
 
+/* tagged: OK, or a list when the RFC allows either, e.g. [BAD, NO]. */
+static bool
+loader_imap_tagged(struct lctx *c, const yaml_node_t *n, struct expect *e)
+{
+	yaml_node_item_t *it;
+	int st;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		if (!loader_imap_status(c, n, &e->tagged, false))
+			return false;
+		e->tagged_mask = 1u << e->tagged;
+		return true;
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		if (!loader_imap_status(c, lnode(c, *it), &st, false))
+			return false;
+		e->tagged_mask |= 1u << st;
+		e->tagged = st;
+	}
+	if (e->tagged_mask == 0) {
+		lerr(c, n, "tagged: the list is empty");
+		return false;
+	}
+	return true;
+}
+
 static bool
 loader_regex_list(struct lctx *c, const yaml_node_t *n, struct text **out, size_t *nout)
 {
@@ -356,7 +382,7 @@ static bool
 loader_imap_key(struct lctx *c, const char *key, const yaml_node_t *v, struct expect *e)
 {
 	if (strcmp(key, "tagged") == 0)
-		return loader_imap_status(c, v, &e->tagged, false);
+		return loader_imap_tagged(c, v, e);
 	if (strcmp(key, "greeting") == 0)
 		return loader_imap_status(c, v, &e->greeting, true);
 	if (strcmp(key, "code") == 0)

@@ -135,7 +135,8 @@ probe_imap_step(struct exec *x, struct xconn *c, const char *cmd, int greeting)
 	enum step_rc rc = STEP_RC_OK;
 
 	if (cmd != NULL) {
-		e.tagged = 1;	/* IMAP_STATUS_OK */
+		e.tagged = IMAP_STATUS_OK;
+		e.tagged_mask = 1u << IMAP_STATUS_OK;
 		buf_init(&line, 256);
 		xconn_imap_tag(x, c, &line);
 		buf_printf(&line, "%s\r\n", cmd);

@@ -98,7 +98,8 @@ struct expect {
 	size_t nmessage;
 	bool has_message;
 	/* IMAP (text/capture/closed shared) */
-	int tagged;			/* -1 unset, else enum imap_status OK/NO/BAD */
+	int tagged;			/* -1 unset, else an enum imap_status OK/NO/BAD */
+	unsigned tagged_mask;		/* every status allowed: 1 << enum imap_status */
 	struct text code;		/* response code name of the completion */
 	bool has_untagged;
 	struct text *in_order, *any_order, *absent, *may;

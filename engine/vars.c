@@ -212,6 +212,21 @@ xfunc_repeat(struct xctx *x, const char *arg, size_t len, bool quote, struct buf
 	return rc;
 }
 
+/* ${len:TEXT}: the octets of TEXT expanded, for IMAP literals {n}. */
+static int
+xfunc_len(struct xctx *x, const char *arg, size_t len, bool quote, struct buf *out)
+{
+	struct buf text;
+	char num[32];
+	int rc;
+
+	buf_init(&text, VARS_MAX_EXPANSION);
+	rc = xexpand(x, arg, len, true, false, &text);
+	snprintf(num, sizeof(num), "%zu", text.len);
+	buf_release(&text);
+	return rc == 0 ? xput(x, quote, num, strlen(num), out) : rc;
+}
+
 static int
 xfunc_add(struct xctx *x, const char *arg, size_t len, bool quote, struct buf *out)
 {
@@ -239,6 +254,7 @@ xref(struct xctx *x, const char *in, size_t len, bool quote, struct buf *out)
 		{ "base64:", xfunc_base64 },
 		{ "repeat:", xfunc_repeat },
 		{ "add:", xfunc_add },
+		{ "len:", xfunc_len },
 	};
 	const struct var *v;
 	size_t i;

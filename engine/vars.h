@@ -2,7 +2,8 @@
  * "Variables").
  *
  * ${name} inserts a variable; $$ is a literal $. Functions: ${base64:TEXT}
- * (\0, \\ and \} are escapes in TEXT), ${repeat:N:TEXT}, ${add:A:B}.
+ * and ${len:TEXT} (\0, \\ and \} are escapes in TEXT; len gives its
+ * octets, for IMAP literals), ${repeat:N:TEXT}, ${add:A:B}.
  * In regex mode every inserted value is quoted so it matches literally.
  */
 #ifndef MAILSPEC_VARS_H

@@ -1,6 +1,7 @@
 /* test_target.c: endpoint URLs, users, and selection globs and tags. */
 #include <string.h>
 
+#include "exec.h"
 #include "select.h"
 #include "target.h"
 #include "unit.h"
@@ -78,9 +79,26 @@ test_tags(void)
 	CHECK(select_tags("auth,ehlo+!pop3", &s));
 }
 
+static void
+test_caps(void)
+{
+	char *caps[] = { "IMAP4rev2", "AUTH=PLAIN", "SIZE=10240000", "LITERAL-" };
+
+	CHECK(caps_have(caps, 4, "imap4REV2", 9));
+	CHECK(caps_have(caps, 4, "AUTH=*", 6));
+	CHECK(caps_have(caps, 4, "SIZE=[1-9]*", 11));
+	CHECK(!caps_have(caps, 4, "SIZE=0", 6));
+	CHECK(caps_have(caps, 4, "MOVE|IMAP4rev2", 14));
+	CHECK(!caps_have(caps, 4, "MOVE|UIDPLUS", 12));
+	CHECK(caps_have(caps, 4, "LITERAL[+-]", 11));
+	CHECK(!caps_have(caps, 4, "|", 1));
+	CHECK(!caps_have(caps, 0, "AUTH=*", 6));
+}
+
 int
 main(void)
 {
+	test_caps();
 	test_urls();
 	test_globs();
 	test_tags();

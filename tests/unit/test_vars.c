@@ -36,6 +36,9 @@ test_text(void)
 	CHECK(strcmp(out.data, "AGFsaWNlAHMzY3JcdA==") == 0);
 	CHECK(expand(&vs, "${add:${cap.SIZE}:1}", VARS_TEXT, &out) == 0);
 	CHECK(strcmp(out.data, "1001") == 0);
+	CHECK(expand(&vs, "{${len:${user1}\\0x}}", VARS_TEXT, &out) == 0);
+	CHECK(strcmp(out.data, "{7}") == 0);
+	CHECK(expand(&vs, "${len:}", VARS_TEXT, &out) == 0 && strcmp(out.data, "0") == 0);
 	CHECK(expand(&vs, "${repeat:3:ab}", VARS_TEXT, &out) == 0);
 	CHECK(strcmp(out.data, "ababab") == 0);
 	CHECK(expand(&vs, "${repeat:0:ab}x", VARS_TEXT, &out) == 0);
