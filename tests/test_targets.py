@@ -274,20 +274,25 @@ def test_smtp_suite_against_postfix(postfix_target, tmp_path):
     assert re.match(r"^\d+ passed, \d+ failed, \d+ skipped", summary), summary
 
 
-def test_pop3_suite_against_dovecot(postfix_target, tmp_path):
-    """scenarios/pop3 and scenarios/cross (SMTP in through Postfix, POP3
-    out of Dovecot): every scenario passes or is a known Dovecot deviation
-    (the profile carries targets/dovecot.known-failing)."""
+@pytest.mark.parametrize("libs,prefixes,core", [
+    (POP3_LIBS, ("pop3.", "cross."), ("pop3.retr.", "cross.smtp-pop3.")),
+    ((SCENARIOS / "imap",), ("imap.",), ("imap.fetch.", "imap.store.", "imap.login.")),
+], ids=["pop3", "imap"])
+def test_dovecot_suites(postfix_target, tmp_path, libs, prefixes, core):
+    """POP3 (+ SMTP in through Postfix) and IMAP scenarios against Dovecot:
+    every scenario passes, is a known Dovecot deviation (the profile
+    carries targets/dovecot.known-failing), or needs an extension Dovecot
+    does not announce."""
     t = postfix_target
-    files = [f for lib in POP3_LIBS for f in scenario_files(lib)]
-    assert files, "no POP3 scenarios"
+    files = [f for lib in libs for f in scenario_files(lib)]
+    assert files, f"no scenarios in {libs}"
     rc, out, err, data = run_json(
         "run", "--target", str(t.profile), "--strict", "--timeout", "5", "-j", "4",
-        *[str(lib) for lib in POP3_LIBS],
-        json_path=tmp_path / "dovecot-pop3.json", timeout=180)
+        *[str(lib) for lib in libs],
+        json_path=tmp_path / "dovecot.json", timeout=240)
     assert data is not None, f"no JSON (rc {rc})\n{out}\n{err}"
     recs = by_id(data)
-    known = {sid for sid in known_entries(DOVECOT_KNOWN) if sid.startswith(("pop3.", "cross."))}
+    known = {sid for sid in known_entries(DOVECOT_KNOWN) if sid.startswith(prefixes)}
     bad = {sid: r["verdict"] for sid, r in recs.items()
            if r["verdict"] not in ("pass", "xfail", "unsupported")}
     assert not bad, f"verdicts other than pass/xfail/unsupported: {bad}\n{out}\n{t.logs()}"
@@ -295,9 +300,9 @@ def test_pop3_suite_against_dovecot(postfix_target, tmp_path):
     assert len(data["results"]) == len(files)
     for sid in known:
         assert recs[sid]["verdict"] == "xfail", (sid, recs[sid]["verdict"])
-    core = [sid for sid in recs if sid.startswith(("pop3.retr.", "cross.smtp-pop3."))]
-    assert core and all(recs[s]["verdict"] == "pass" for s in core), \
-        {s: recs[s]["verdict"] for s in core}
+    core_ids = [sid for sid in recs if sid.startswith(core)]
+    assert core_ids and all(recs[s]["verdict"] == "pass" for s in core_ids), \
+        {s: recs[s]["verdict"] for s in core_ids}
 
 
 # ------------------------------------------- the start and stop scripts
