@@ -256,10 +256,11 @@ FUZZ_ENGINE_LIBS := -lyaml -lpcre2-8
 # harnesses of the reference server's sessions, driven in-process
 FUZZ_SERVER_TARGETS := \
 	fuzz_session_smtp \
-	fuzz_session_pop3
+	fuzz_session_pop3 \
+	fuzz_session_imap
 
 # (recursive: SERVER_SRCS is set in the server section below)
-FUZZ_SERVER_SRCS = fuzz/session_driver.c $(filter-out reference_server/main.c,$(SERVER_SRCS))
+FUZZ_SERVER_SRCS = fuzz/session_driver.c fuzz/session_store.c $(filter-out reference_server/main.c,$(SERVER_SRCS))
 FUZZ_SERVER_LIBS := -lssl -lcrypto
 
 FUZZ_ALL_TARGETS := $(FUZZ_TARGETS) $(FUZZ_ENGINE_TARGETS) $(FUZZ_SERVER_TARGETS)

@@ -72,12 +72,13 @@ _Static_assert(sizeof(mime_cmd_prob_names) / sizeof(mime_cmd_prob_names[0]) ==
 static void
 mime_cmd_usage(FILE *f)
 {
-	fputs("usage: mailspec mime [--json] [--utf8] FILE.eml\n"
+	fputs("usage: mailspec mime [--json] [--utf8|--imap4rev2] FILE.eml\n"
 	    "       mailspec mime --part SECTION [--raw] FILE.eml\n"
 	    "  prints the MIME tree (sections, types, parameters, encodings, sizes,\n"
 	    "  problems), the IMAP ENVELOPE and BODYSTRUCTURE; FILE '-' is stdin\n"
 	    "  --json          machine-readable output\n"
-	    "  --utf8          IMAP strings as IMAP4rev2 writes them (UTF-8 quoted)\n"
+	    "  --utf8          UTF-8 in quoted strings (UTF8=ACCEPT, RFC 6855)\n"
+	    "  --imap4rev2     as IMAP4rev2 (RFC 9051): UTF-8, message/global structure\n"
 	    "  --part SECTION  write part SECTION (\"1.2\") decoded, as BINARY[SECTION]\n"
 	    "  --raw           with --part: as BODY[SECTION] (also 1.HEADER, TEXT, 2.MIME)\n", f);
 }
@@ -183,11 +184,11 @@ mime_cmd_decoded_subject(const char *indent, const struct mime_part *msg)
 static void
 mime_cmd_field_text(const char *indent, const char *name, const char *value)
 {
-	if (value == NULL)
-		return;
-	printf("%s%s: ", indent, name);
-	mime_cmd_put(value, strlen(value));
-	putchar('\n');
+	if (value != NULL) {
+		printf("%s%s: ", indent, name);
+		mime_cmd_put(value, strlen(value));
+		putchar('\n');
+	}
 }
 
 static void
@@ -298,8 +299,8 @@ mime_cmd_part_json(struct mime_cmd *c, const struct mime_part *part, const char 
 		{ "id", part->content_id }, { "description", part->description },
 		{ "language", part->language }, { "location", part->location },
 		{ "md5", part->md5 } };
-	const size_t nums[][1] = { { part->depth }, { part->offset }, { part->header_size },
-		{ part->body_offset }, { part->body_size }, { part->body_lines } };
+	const size_t nums[] = { part->depth, part->offset, part->header_size,
+		part->body_offset, part->body_size, part->body_lines };
 	const char *num_names[] = { "depth", "offset", "header_size", "body_offset", "size",
 		"lines" };
 	size_t i;
@@ -317,7 +318,7 @@ mime_cmd_part_json(struct mime_cmd *c, const struct mime_part *part, const char 
 	}
 	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		json_writer_key(w, num_names[i]);
-		json_writer_uint(w, nums[i][0]);
+		json_writer_uint(w, nums[i]);
 	}
 	json_writer_key(w, "params");
 	mime_cmd_params_json(w, part->type_params);
@@ -346,14 +347,6 @@ mime_cmd_walk(struct mime_cmd *c, const struct mime_part *part, const char *pare
 		mime_cmd_walk(c, child, section, i);
 }
 
-/* ENVELOPE of the message and BODYSTRUCTURE into b. */
-static bool
-mime_cmd_imap(struct mime_cmd *c, struct buf *env, struct buf *bs)
-{
-	return imap_fetchattr_envelope(env, c->root, c->flags) &&
-	    imap_fetchattr_bodystructure(bs, c->root, c->flags);
-}
-
 static int
 mime_cmd_show(struct mime_cmd *c)
 {
@@ -362,7 +355,8 @@ mime_cmd_show(struct mime_cmd *c)
 
 	buf_init(&env, MIME_CMD_OUT_MAX);
 	buf_init(&bs, MIME_CMD_OUT_MAX);
-	ok = mime_cmd_imap(c, &env, &bs);
+	ok = imap_fetchattr_envelope(&env, c->root, c->flags) &&
+	    imap_fetchattr_bodystructure(&bs, c->root, c->flags);
 	if (c->is_json) {
 		json_writer_init(&c->jw, stdout);
 		json_writer_begin_object(&c->jw);
@@ -457,6 +451,7 @@ mime_cmd_options(struct mime_cmd *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' }, { "utf8", no_argument, NULL, 'u' },
+		{ "imap4rev2", no_argument, NULL, '2' },
 		{ "part", required_argument, NULL, 'p' }, { "raw", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
@@ -467,6 +462,7 @@ mime_cmd_options(struct mime_cmd *c, int argc, char **argv)
 		switch (opt) {
 		case 'j': c->is_json = true; break;
 		case 'u': c->flags |= IMAP_FETCHATTR_UTF8; break;
+		case '2': c->flags |= IMAP_FETCHATTR_UTF8 | IMAP_FETCHATTR_REV2; break;
 		case 'p': c->part = optarg; break;
 		case 'r': c->is_raw = true; break;
 		case 'h': mime_cmd_usage(stdout); return -1;

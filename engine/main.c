@@ -42,7 +42,7 @@ usage(FILE *f)
 	    "       mailspec check PATH...\n"
 	    "       mailspec report [--html F] [--markdown F] [--json F] [--tap F] [--junit F]\n"
 	    "                       RESULTS.json...\n"
-	    "       mailspec mime [--json] [--utf8] [--part SECTION [--raw]] FILE.eml\n"
+	    "       mailspec mime [--json] [--imap4rev2] [--part SECTION [--raw]] FILE.eml\n"
 	    "       mailspec --version\n"
 	    "\n"
 	    "target (none given: the bundled mailspec-server on loopback):\n"

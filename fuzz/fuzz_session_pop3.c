@@ -91,6 +91,13 @@ check_line(void *arg, const uint8_t *line, size_t len)
 	st->state = has_prefix(line, len, "+OK") ? CHECK_MAY_BODY : CHECK_STATUS;
 }
 
+/* RFC 2595 §4: the +OK to STLS ("+OK Begin TLS negotiation"). */
+static bool
+is_tls_line(const uint8_t *line, size_t len)
+{
+	return has_prefix(line, len, "+OK Begin TLS");
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -109,14 +116,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	srv->limits.max_errors = sw & SW_SMALL_LIMITS ? 3 : 20;
 	run.is_tls_client = (sw & SW_TLS_CLIENT) != 0;
 	run.proto = sw & SW_IMPLICIT_TLS && run.is_tls_client ? "pop3s" : "pop3";
-	run.tls_marker = "+OK Begin TLS";
+	run.is_tls_line = is_tls_line;
 	run.delim = data[1];
 	session_driver_run(&run, data + 2, size - 2, &out);
 	memset(&st, 0, sizeof(st));
 	session_out_lines(&out, check_line, &st);
 	if (st.nlines == 0)
 		fuzz_fail("no greeting");
-	if (st.state == CHECK_BODY && !out.is_truncated)
+	if (st.state == CHECK_BODY && !out.is_truncated && !out.is_cut)
 		fuzz_fail("a multi-line response left open");
 	return 0;
 }

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,9 +24,8 @@
 #include "tls.h"
 
 #define DRV_SETTLE_ROUNDS	20000	/* loop iterations before "never quiet" */
-#define DRV_USERS_MAX		2
 
-static const char *const drv_users[DRV_USERS_MAX] = { "alice", "bob" };
+const char *const session_driver_users[SESSION_USERS] = { "alice", "bob" };
 static const char *const drv_domains[] = { "localhost", "example.org" };
 
 enum drv_mode {
@@ -43,7 +41,7 @@ struct drv_client {
 	int fd;
 	SSL *ssl;
 	enum drv_mode mode;
-	size_t scan;		/* marker search resumes here */
+	size_t scan;		/* the TLS line search resumes here */
 	bool is_eof;		/* the server closed its side */
 	bool is_gone;		/* sending failed: the peer is gone */
 };
@@ -54,11 +52,20 @@ static struct {
 	char store_dir[300];
 	struct server srv;
 	SSL_CTX *client_ctx;
-	/* the store as the last reset left it, watched */
-	int ifd;
-	const struct session_fixture *fixtures;
-	size_t nfixtures;
-} drv = { .ifd = -1 };
+} drv;
+
+/* A smaller ASan quarantine than the default 256 MiB: each dialogue frees
+ * a 32 KiB io buffer and more, and cycling through 256 MiB of fresh pages
+ * halves the speed. 16 MiB still holds every block a dialogue freed, so
+ * a use after free within one input is still caught. ASAN_OPTIONS set in
+ * the environment (OSS-Fuzz sets its own) takes precedence. */
+const char *__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	return "quarantine_size_mb=16";
+}
 
 /* The server's log goes nowhere: sessions log what they cannot do, and a
  * fuzzer makes them do a lot of it. */
@@ -82,8 +89,8 @@ drv_rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 	return 0;
 }
 
-static void
-drv_rm_tree(const char *path)
+void
+session_driver_rm_tree(const char *path)
 {
 	nftw(path, drv_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -92,7 +99,7 @@ static void
 drv_cleanup(void)
 {
 	if (drv.dir[0] != '\0')
-		drv_rm_tree(drv.dir);
+		session_driver_rm_tree(drv.dir);
 }
 
 static void
@@ -121,6 +128,13 @@ drv_make_dir(void)
 	}
 	fputs("# session fuzzers\nalice:secret\nbob:hunter2\n", f);
 	fclose(f);
+}
+
+const char *
+session_driver_dir(void)
+{
+	session_driver_server();
+	return drv.dir;
 }
 
 struct server *
@@ -155,187 +169,6 @@ session_driver_server(void)
 	srv->limits.max_errors = 20;
 	drv.is_ready = true;
 	return srv;
-}
-
-/* ---- the store between dialogues ---- */
-
-/* Watch every directory a dialogue may change (each user's, INBOX, its
- * msg/, the fixtures' mailboxes): any entry created, removed, renamed or
- * written there shows up as an event, so "unchanged" costs one read(). */
-static void
-drv_watch_add(const char *user, const char *mailbox, const char *sub)
-{
-	char path[320];
-
-	snprintf(path, sizeof(path), "%s/%s%s%s%s", drv.store_dir, user,
-	    mailbox[0] != '\0' ? "/" : "", mailbox, sub);
-	inotify_add_watch(drv.ifd, path, IN_CREATE | IN_DELETE | IN_MOVED_FROM |
-	    IN_MOVED_TO | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF);
-}
-
-/* true when something changed in the watched directories. */
-static bool
-drv_store_changed(void)
-{
-	char ev[4096] __attribute__((aligned(8)));
-
-	return read(drv.ifd, ev, sizeof(ev)) != -1 || errno != EAGAIN;
-}
-
-static void
-drv_watch_store(void)
-{
-	char ev[4096] __attribute__((aligned(8)));
-	size_t i;
-
-	/* one inotify fd for the process (closing one is slow): the old
-	 * watches went with the directories the reset removed */
-	if (drv.ifd == -1)
-		drv.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (drv.ifd == -1) {
-		perror("inotify_init1");
-		abort();
-	}
-	while (read(drv.ifd, ev, sizeof(ev)) > 0)
-		;	/* drain the events of the reset itself */
-	for (i = 0; i < DRV_USERS_MAX; i++) {
-		drv_watch_add(drv_users[i], "", "");
-		drv_watch_add(drv_users[i], STORE_INBOX, "");
-		drv_watch_add(drv_users[i], STORE_INBOX, "/msg");
-	}
-	for (i = 0; i < drv.nfixtures; i++) {
-		drv_watch_add(drv.fixtures[i].user, drv.fixtures[i].mailbox, "");
-		drv_watch_add(drv.fixtures[i].user, drv.fixtures[i].mailbox, "/msg");
-	}
-}
-
-static void
-drv_put_fixture(struct store *st, const struct session_fixture *f)
-{
-	struct store_spool *sp = store_spool_new(st);
-	uint32_t uid;
-
-	if (strcmp(f->mailbox, STORE_INBOX) != 0)
-		store_mailbox_create(st, f->user, f->mailbox);	/* may exist */
-	if (sp == NULL || store_spool_write(sp, f->text, strlen(f->text)) != 0 ||
-	    store_spool_append(sp, f->user, f->mailbox, f->flags, NULL,
-	    1700000000, &uid) != 0) {
-		fprintf(stderr, "session driver: fixture: %s\n", store_error(st));
-		abort();
-	}
-	store_spool_free(&sp);
-}
-
-/* The store's user directories as the fixtures left them, recorded
- * once as a list of entries; a reset moves the used directories to the
- * trash (one rename) and makes the tree again from the list: directories
- * made, files hard-linked from a kept copy. Hard links are safe: the
- * store never writes into a file it has made (message files are
- * immutable, state and flags files are replaced by rename). */
-#define DRV_GOLDEN_MAX	64
-#define DRV_TRASH_MAX	256
-
-static struct {
-	char rel[DRV_GOLDEN_MAX][128];	/* "alice/INBOX/msg/1" */
-	bool is_dir[DRV_GOLDEN_MAX];
-	size_t n;
-	unsigned trash_seq;
-} golden;
-
-static int
-drv_golden_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	char to[640];
-	const char *rel = path + strlen(drv.store_dir) + 1;
-
-	(void)sb;
-	(void)ftw;
-	if (golden.n == DRV_GOLDEN_MAX || strlen(rel) >= sizeof(golden.rel[0]))
-		return -1;
-	snprintf(golden.rel[golden.n], sizeof(golden.rel[0]), "%s", rel);
-	golden.is_dir[golden.n] = type == FTW_D;
-	golden.n++;
-	snprintf(to, sizeof(to), "%s/golden/%s", drv.dir, rel);
-	if (type == FTW_D)
-		return mkdir(to, 0700) == 0 || errno == EEXIST ? 0 : -1;
-	return link(path, to);
-}
-
-/* Record the user directories now in the store as the golden tree. */
-static void
-drv_golden_record(void)
-{
-	char path[320];
-	size_t i;
-
-	snprintf(path, sizeof(path), "%s/golden", drv.dir);
-	drv_rm_tree(path);
-	mkdir(path, 0700);
-	golden.n = 0;
-	for (i = 0; i < DRV_USERS_MAX; i++) {
-		snprintf(path, sizeof(path), "%s/%s", drv.store_dir, drv_users[i]);
-		if (nftw(path, drv_golden_entry, 16, FTW_PHYS) != 0) {
-			fprintf(stderr, "session driver: recording %s failed\n", path);
-			abort();
-		}
-	}
-}
-
-static void
-drv_golden_restore(void)
-{
-	char from[640], to[640];
-	size_t i;
-
-	if (golden.trash_seq % DRV_TRASH_MAX == 0) {
-		snprintf(to, sizeof(to), "%s/trash", drv.dir);
-		drv_rm_tree(to);
-		mkdir(to, 0700);
-	}
-	for (i = 0; i < DRV_USERS_MAX; i++) {
-		snprintf(from, sizeof(from), "%s/%s", drv.store_dir, drv_users[i]);
-		snprintf(to, sizeof(to), "%s/trash/%u", drv.dir, golden.trash_seq++);
-		if (rename(from, to) != 0 && errno != ENOENT)
-			drv_rm_tree(from);
-	}
-	for (i = 0; i < golden.n; i++) {
-		snprintf(from, sizeof(from), "%s/golden/%s", drv.dir, golden.rel[i]);
-		snprintf(to, sizeof(to), "%s/%s", drv.store_dir, golden.rel[i]);
-		if (golden.is_dir[i] ? mkdir(to, 0700) != 0 : link(from, to) != 0) {
-			fprintf(stderr, "session driver: restoring %s failed\n", to);
-			abort();
-		}
-	}
-}
-
-void
-session_driver_reset_store(const struct session_fixture *fixtures, size_t n)
-{
-	struct server *srv = session_driver_server();
-	struct store_mailbox *mb;
-	char path[320];
-	size_t i;
-
-	if (drv.ifd != -1 && drv.fixtures == fixtures && drv.nfixtures == n) {
-		if (drv_store_changed()) {
-			drv_golden_restore();
-			drv_watch_store();
-		}
-		return;
-	}
-	/* first use (or other fixtures): build it through the store */
-	drv.fixtures = fixtures;
-	drv.nfixtures = n;
-	for (i = 0; i < DRV_USERS_MAX; i++) {
-		snprintf(path, sizeof(path), "%s/%s", drv.store_dir, drv_users[i]);
-		drv_rm_tree(path);
-		mb = store_mailbox_open(srv->store, drv_users[i], STORE_INBOX, true);
-		store_mailbox_close(&mb);
-	}
-	for (i = 0; i < n; i++)
-		drv_put_fixture(srv->store, &fixtures[i]);
-	drv_golden_record();
-	drv_watch_store();
 }
 
 /* ---- output ---- */
@@ -398,47 +231,46 @@ session_out_lines(const struct session_out *out,
 
 /* ---- the client ---- */
 
-/* A line starting with the marker, complete: TLS begins after it. */
 static void
-drv_look_for_marker(struct drv_client *c)
+drv_go_deaf(struct drv_client *c)
 {
-	const char *m = c->run->tls_marker;
-	const uint8_t *d = c->out->data, *hit, *lf;
-	size_t len = c->out->len, at = c->scan, mlen;
+	c->mode = DRV_DEAF;
+	c->out->is_cut = true;
+}
 
-	if (m == NULL)
+/* The reply line after which the server starts TLS: the client follows
+ * (or goes deaf); the bytes after that line are TLS records, not text. */
+static void
+drv_look_for_tls(struct drv_client *c)
+{
+	const uint8_t *d = c->out->data, *lf;
+	size_t len = c->out->len, at = c->scan;
+
+	if (c->run->is_tls_line == NULL)
 		return;
-	mlen = strlen(m);
-	while (at < len &&
-	    (hit = memmem(d + at, len - at, m, mlen)) != NULL) {
-		at = (size_t)(hit - d);
-		if (at > 0 && d[at - 1] != '\n') {
-			at++;
-			continue;	/* not at a line start */
+	while (at < len && (lf = memchr(d + at, '\n', len - at)) != NULL) {
+		size_t end = (size_t)(lf - d) + 1;
+
+		if (!c->run->is_tls_line(d + at, end - at)) {
+			at = end;
+			continue;
 		}
-		lf = memchr(hit, '\n', len - at);
-		if (lf == NULL) {
-			c->scan = at;	/* the line is not complete yet */
-			return;
-		}
-		/* TLS records after the line are not protocol text */
-		c->out->len = (size_t)(lf - d) + 1;
-		c->scan = c->out->len;
+		c->out->len = end;
+		c->scan = end;
 		if (!c->run->is_tls_client || c->is_gone) {
-			c->mode = DRV_DEAF;
+			drv_go_deaf(c);
 			return;
 		}
 		c->ssl = SSL_new(drv.client_ctx);
 		if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
-			c->mode = DRV_DEAF;
+			drv_go_deaf(c);
 			return;
 		}
 		SSL_set_connect_state(c->ssl);
 		c->mode = DRV_HANDSHAKE;
 		return;
 	}
-	/* no marker: one may still start in the last mlen - 1 bytes */
-	c->scan = len >= mlen && len - mlen + 1 > at ? len - mlen + 1 : at;
+	c->scan = at;	/* the start of the line not complete yet */
 }
 
 /* Reads without TLS; true when bytes came. */
@@ -461,7 +293,7 @@ drv_read_plain(struct drv_client *c)
 		if (c->mode == DRV_DEAF)
 			continue;
 		drv_out_add(c->out, tmp, (size_t)n);
-		drv_look_for_marker(c);
+		drv_look_for_tls(c);
 		if (c->mode != DRV_PLAIN && c->mode != DRV_DEAF)
 			break;	/* bytes from now on are TLS records */
 	}
@@ -472,7 +304,7 @@ static void
 drv_tls_failed(struct drv_client *c)
 {
 	ERR_clear_error();
-	c->mode = DRV_DEAF;
+	drv_go_deaf(c);
 	c->is_gone = true;
 }
 
@@ -619,6 +451,7 @@ session_driver_run(const struct session_run *run, const uint8_t *stream,
 	out->len = 0;
 	out->is_truncated = false;
 	out->did_tls = false;
+	out->is_cut = false;
 	/* the client end never blocks: SSL_read and SSL_write on it too */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0 ||
 	    fcntl(fds[1], F_SETFL, O_NONBLOCK) != 0) {
@@ -641,7 +474,7 @@ session_driver_run(const struct session_run *run, const uint8_t *stream,
 			SSL_set_connect_state(c.ssl);
 			c.mode = DRV_HANDSHAKE;
 		} else
-			c.mode = DRV_DEAF;
+			drv_go_deaf(&c);
 	}
 	drv_settle(&c);		/* the greeting */
 	while (pos < len && !c.is_gone) {

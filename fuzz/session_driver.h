@@ -31,6 +31,8 @@ struct session_out {
 	size_t cap;
 	bool is_truncated;	/* more than SESSION_OUT_MAX came */
 	bool did_tls;		/* a TLS handshake completed */
+	bool is_cut;		/* output after a TLS go-ahead line was not
+				 * followed (no TLS client, or it failed) */
 };
 
 /* One message put in a mailbox before a dialogue. */
@@ -44,21 +46,30 @@ struct session_fixture {
 /* How to run a dialogue. */
 struct session_run {
 	const char *proto;	/* a proto_table name: "smtp", "pop3", ... */
-	/* The start of the reply line after which the server starts TLS
-	 * (STARTTLS, STLS), matched at a line start; NULL: never. */
-	const char *tls_marker;
+	/* Whether a reply line (with its line end) is the one after which
+	 * the server starts TLS (STARTTLS, STLS); NULL: it never does. */
+	bool (*is_tls_line)(const uint8_t *line, size_t len);
 	bool is_tls_client;	/* take part in the handshake */
 	int delim;		/* packet separator byte; -1: one packet */
 };
 
-/* The server, made on the first call (aborts when that fails). Users:
- * alice:secret, bob:hunter2; domains: localhost, example.org. */
+#define SESSION_USERS	2
+/* The users, "alice" (password "secret") and "bob" ("hunter2"). */
+extern const char *const session_driver_users[SESSION_USERS];
+
+/* The server, made on the first call (aborts when that fails); its
+ * domains are localhost and example.org. */
 struct server *session_driver_server(void);
 
 /* Put the store back to exactly fixtures[0..n) (every user's INBOX
  * present, the fixtures' mailboxes holding the fixtures) if a dialogue
  * changed it since the last call. Cheap when nothing changed. */
 void session_driver_reset_store(const struct session_fixture *fixtures, size_t n);
+
+/* Take the store as it is now as the state every reset goes back to
+ * (after a set-up dialogue, e.g. a first IMAP login that creates the
+ * special-use mailboxes). */
+void session_driver_record_store(void);
 
 /* Play stream[0..len) as the client: split at run->delim into packets,
  * each sent once the server has answered the previous one; then EOF,
@@ -69,6 +80,13 @@ void session_driver_run(const struct session_run *run, const uint8_t *stream,
 
 /* Free out's buffer. */
 void session_out_release(struct session_out *out);
+
+/* ---- for session_store.c ---- */
+/* The process's temporary directory (the store is its "store/"). */
+const char *session_driver_dir(void);
+/* rm -rf path (no error if it is missing). */
+void session_driver_rm_tree(const char *path);
+
 
 /* ---- oracles shared by the harnesses ---- */
 

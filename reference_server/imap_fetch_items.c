@@ -133,7 +133,8 @@ imap_fetch_section(struct imap_fetch *f, const struct imap_fetch_item *it)
 		return;
 	}
 	imap_fetchattr_partial(sec, size, &poff, &psize);
-	imap_fetch_literal(f, base + off + poff, psize, false);
+	/* an empty value may have no buffer at all (NULL + 0 is UB) */
+	imap_fetch_literal(f, psize > 0 ? base + off + poff : "", psize, false);
 }
 
 /* BINARY[section]<partial>, BINARY.PEEK. */
@@ -157,7 +158,7 @@ imap_fetch_binary(struct imap_fetch *f, const struct imap_fetch_item *it)
 		return;
 	}
 	imap_fetchattr_partial(it->sec, f->value.len, &poff, &psize);
-	imap_fetch_literal(f, f->value.data + poff, psize, true);
+	imap_fetch_literal(f, psize > 0 ? f->value.data + poff : "", psize, true);
 }
 
 static void

@@ -12,10 +12,13 @@
  * imap_select.c (SELECT EXAMINE CLOSE UNSELECT EXPUNGE CHECK),
  * imap_view.c (the selected mailbox as the client sees it, change
  * announcements, flag helpers), imap_idle.c (IDLE), imap_name.c (mailbox
- * names: modified UTF-7, checks, patterns).
+ * names: modified UTF-7, checks, patterns); issue 4 part B: imap_fetch.c
+ * and imap_fetch_items.c (FETCH, state in imap_fetch.h), imap_fetch_msg.c
+ * (message sets and contents shared by the message commands),
+ * imap_search*.c (SEARCH, state in imap_search.h), imap_store_cmd.c
+ * (STORE), imap_copy.c (COPY, MOVE).
  *
- * Adding commands (FETCH, STORE, SEARCH, COPY, MOVE: issue 4 part B):
- * write a file with a `const struct imap_handler x_handlers[]` table and
+ * Adding commands: write a file with a `const struct imap_handler x_handlers[]` table and
  * its `x_handlers_len`, declare both below, and add one line to
  * imap_tables[] in imap_session.c. A handler runs only in the states of
  * its mask, and must end the command with exactly one of imap_ok(),

@@ -21,26 +21,32 @@
  * encodings, parameter and disposition names are written in upper case,
  * as in RFC 9051's examples; values as written in the message.
  *
- * Choices where the RFCs leave room (each one follows RFC 9051's text):
+ * Choices where the RFCs leave room:
  * - Body parameters: sections of RFC 2231 continuations are joined
  *   ("baz*0", "baz*1" -> "BAZ"). An extended parameter ("foo*", "foo*0*")
  *   is written as "FOO*" with its value decoded to UTF-8 under
- *   IMAP_FETCHATTR_UTF8 (RFC 9051 §7.5.2), else (IMAP4rev1 has no UTF-8
- *   strings) in RFC 2231 form "utf-8'lang'%E2%82%AC". A value whose charset
- *   mailspec cannot convert keeps that charset in RFC 2231 form always.
- * - A Content-Type missing altogether gives ("CHARSET" "US-ASCII") for
- *   text/plain (RFC 2045 §5.2); a Content-Type without parameters gives
- *   NIL (nothing is invented).
+ *   IMAP_FETCHATTR_UTF8 (RFC 9051 §7.5.2), else (IMAP4rev1 strings are
+ *   7-bit) in RFC 2231 form in the charset the message gave,
+ *   "iso-8859-1'fr'caf%E9". A value in a charset mailspec does not convert
+ *   keeps that form always.
+ * - A text type without charset parameter gets "CHARSET" "US-ASCII"
+ *   (RFC 2046 §4.1.2, RFC 2045 §5.2; as RFC 9051's examples show).
  * - A part the parser left opaque although its type is multipart or
- *   message/rfc822|global (no boundary, nesting limit) is described as
- *   "APPLICATION" "OCTET-STREAM" (RFC 2046 §4.5.1): the grammar of those
- *   types needs children the parser did not read.
+ *   message/rfc822|global (no boundary, nesting limit, an encoding other
+ *   than 7bit/8bit/binary) is "APPLICATION" "OCTET-STREAM" (RFC 2046
+ *   §4.5.1, RFC 2049 §2): the grammar of those types needs children the
+ *   parser did not read.
  * - A multipart without any body part (a MIME error) is written with one
  *   empty text/plain part, since body-type-mpart needs 1*body.
+ * - Sizes and lines are those of mime.h: octets as stored (nothing is
+ *   converted to CRLF), the line break before a boundary belongs to the
+ *   boundary (RFC 2046 §5.1.1), and a last line without line break counts
+ *   as a line ("a\r\nb" has 2).
+ * - Content-Language: one tag as a string, several as a list.
  * - ENVELOPE: the first field of each name counts; strings are the
- *   unfolded field values (encoded words kept, RFC 9051 leaves decoding
- *   to clients); an address without a domain has host "" (NIL would make
- *   it a group marker).
+ *   unfolded field values (RFC 5322 §2.2.3: only the CRLFs go; encoded
+ *   words kept, RFC 9051 leaves decoding to clients); an address without
+ *   a domain has host "" (NIL would make it a group marker).
  * Recursion follows the tree, so its depth is the parser's max_depth.
  */
 #ifndef MAILSPEC_IMAP_FETCHATTR_H
@@ -55,9 +61,12 @@
 
 struct buf;
 
-/* Flags of the writers. */
+/* Flags of the writers (an IMAP4rev2 session sets both). */
 #define IMAP_FETCHATTR_UTF8	0x1	/* quoted strings may carry UTF-8 (IMAP4rev2,
 					 * RFC 9051 §4.3; UTF8=ACCEPT, RFC 6855) */
+#define IMAP_FETCHATTR_REV2	0x2	/* IMAP4rev2 grammar: message/global is described
+					 * like message/rfc822 (RFC 9051 §9 media-message);
+					 * without it, as a basic type (RFC 3501) */
 
 /* Longest string written quoted; longer ones are literals. */
 #define IMAP_FETCHATTR_QUOTED_MAX 1024

@@ -45,21 +45,46 @@ imap_fetchattr_param_is_utf8(const struct mime_param *prm)
 	    mime_utf8_is_valid(prm->value, prm->value_len);
 }
 
-/* RFC 2231 §4 form: charset'language'value with %XX for what is not an
- * attribute-char. */
+/* The bytes of an extended parameter in its own charset: the parser
+ * converted iso-8859-1 to UTF-8, so convert it back (every code point is
+ * below U+0100); other values are kept as they are. */
 static bool
-imap_fetchattr_param_2231(struct buf *b, const struct mime_param *prm, const char *charset,
-    unsigned flags)
+imap_fetchattr_param_bytes(const struct mime_param *prm, struct buf *out)
+{
+	const unsigned char *s = (const unsigned char *)prm->value;
+	size_t i = 0, n;
+
+	if (mime_charset_lookup(prm->charset, strlen(prm->charset)) != MIME_CHARSET_LATIN1 ||
+	    !mime_utf8_is_valid(prm->value, prm->value_len))
+		return buf_append(out, prm->value, prm->value_len);
+	for (; i < prm->value_len; i += n) {
+		n = mime_utf8_seq_len(s + i, prm->value_len - i);
+		if (n == 2 && s[i] <= 0xC3) {
+			if (!buf_putc(out, (char)(((s[i] & 0x03) << 6) | (s[i + 1] & 0x3F))))
+				return false;
+		} else if (!buf_append(out, s + i, n)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* RFC 2231 §4 form: charset'language'value with %XX for what is not an
+ * attribute-char, in the charset the message gave. */
+static bool
+imap_fetchattr_param_2231(struct buf *b, const struct mime_param *prm, unsigned flags)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	struct buf v;
+	struct buf raw, v;
 	size_t i;
 	bool ok;
 
-	buf_init(&v, (size_t)4 << 20);
-	ok = buf_printf(&v, "%s'%s'", charset, prm->language);
-	for (i = 0; ok && i < prm->value_len; i++) {
-		unsigned char c = (unsigned char)prm->value[i];
+	buf_init(&raw, (size_t)4 << 20);
+	buf_init(&v, (size_t)12 << 20);
+	ok = imap_fetchattr_param_bytes(prm, &raw) &&
+	    buf_printf(&v, "%s'%s'", prm->charset, prm->language);
+	for (i = 0; ok && i < raw.len; i++) {
+		unsigned char c = (unsigned char)raw.data[i];
 
 		if (c > ' ' && c < 0x7f && strchr("*'%()<>@,;:\\\"/[]?=", c) == NULL)
 			ok = buf_putc(&v, (char)c);
@@ -68,6 +93,7 @@ imap_fetchattr_param_2231(struct buf *b, const struct mime_param *prm, const cha
 			    buf_putc(&v, hex[c & 15]);
 	}
 	ok = ok && imap_fetchattr_write_nstring(b, v.data, v.len, flags);
+	buf_release(&raw);
 	buf_release(&v);
 	return ok;
 }
@@ -77,7 +103,6 @@ static bool
 imap_fetchattr_param(struct buf *b, const struct mime_param *prm, unsigned flags)
 {
 	char name[260];
-	bool is_utf8;
 
 	if (!prm->is_extended)
 		return imap_fetchattr_write_upper(b, prm->name, flags) && buf_putc(b, ' ') &&
@@ -86,19 +111,21 @@ imap_fetchattr_param(struct buf *b, const struct mime_param *prm, unsigned flags
 		return false;
 	if (!imap_fetchattr_write_upper(b, name, flags) || !buf_putc(b, ' '))
 		return false;
-	is_utf8 = imap_fetchattr_param_is_utf8(prm);
-	if (is_utf8 && (flags & IMAP_FETCHATTR_UTF8) != 0)
+	if ((flags & IMAP_FETCHATTR_UTF8) != 0 && imap_fetchattr_param_is_utf8(prm))
 		return imap_fetchattr_write_nstring(b, prm->value, prm->value_len, flags);
-	return imap_fetchattr_param_2231(b, prm, is_utf8 ? "utf-8" : prm->charset, flags);
+	return imap_fetchattr_param_2231(b, prm, flags);
 }
 
-/* body-fld-param: NIL or ("ATTR" "value" ...). */
+/* body-fld-param: NIL or ("ATTR" "value" ...); is_text: a text type
+ * without charset gets "CHARSET" "US-ASCII" (RFC 2046 §4.1.2). */
 static bool
-imap_fetchattr_params(struct buf *b, const struct mime_param *list, unsigned flags)
+imap_fetchattr_params(struct buf *b, const struct mime_param *list, bool is_text,
+    unsigned flags)
 {
 	const struct mime_param *prm;
+	bool add_charset = is_text && mime_param_find(list, "charset") == NULL;
 
-	if (list == NULL)
+	if (list == NULL && !add_charset)
 		return buf_puts(b, "NIL");
 	if (!buf_putc(b, '('))
 		return false;
@@ -108,6 +135,9 @@ imap_fetchattr_params(struct buf *b, const struct mime_param *list, unsigned fla
 		if (!imap_fetchattr_param(b, prm, flags))
 			return false;
 	}
+	if (add_charset && !buf_puts(b, list != NULL ? " \"CHARSET\" \"US-ASCII\"" :
+	    "\"CHARSET\" \"US-ASCII\""))
+		return false;
 	return buf_putc(b, ')');
 }
 
@@ -118,7 +148,7 @@ imap_fetchattr_disposition(struct buf *b, const struct mime_part *part, unsigned
 	if (part->disposition == NULL)
 		return buf_puts(b, "NIL");
 	return buf_putc(b, '(') && imap_fetchattr_write_upper(b, part->disposition, flags) &&
-	    buf_putc(b, ' ') && imap_fetchattr_params(b, part->disposition_params, flags) &&
+	    buf_putc(b, ' ') && imap_fetchattr_params(b, part->disposition_params, false, flags) &&
 	    buf_putc(b, ')');
 }
 
@@ -211,7 +241,8 @@ imap_fetchattr_multipart(struct buf *b, const struct mime_part *part, bool is_ex
 			return false;
 	if (!buf_putc(b, ' ') || !imap_fetchattr_write_upper(b, part->subtype, flags))
 		return false;
-	if (is_ext && (!buf_putc(b, ' ') || !imap_fetchattr_params(b, part->type_params, flags) ||
+	if (is_ext && (!buf_putc(b, ' ') ||
+	    !imap_fetchattr_params(b, part->type_params, false, flags) ||
 	    !imap_fetchattr_ext_tail(b, part, flags)))
 		return false;
 	return buf_putc(b, ')');
@@ -219,7 +250,8 @@ imap_fetchattr_multipart(struct buf *b, const struct mime_part *part, bool is_ex
 
 /* body-fields after the media type: params id description encoding size. */
 static bool
-imap_fetchattr_fields(struct buf *b, const struct mime_part *part, unsigned flags)
+imap_fetchattr_fields(struct buf *b, const struct mime_part *part, bool is_text,
+    unsigned flags)
 {
 	const struct mime_param *params = part->type_params;
 
@@ -229,7 +261,7 @@ imap_fetchattr_fields(struct buf *b, const struct mime_part *part, unsigned flag
 	    strcmp(params->name, "charset") == 0) {
 		if (!buf_puts(b, "(\"CHARSET\" \"US-ASCII\")"))
 			return false;
-	} else if (!imap_fetchattr_params(b, params, flags)) {
+	} else if (!imap_fetchattr_params(b, params, is_text, flags)) {
 		return false;
 	}
 	return buf_putc(b, ' ') && imap_fetchattr_write_nstring(b, part->content_id,
@@ -251,24 +283,30 @@ imap_fetchattr_is_opaque_composite(const struct mime_part *part)
 	    (is_message || strcmp(part->type, "multipart") == 0);
 }
 
-/* body-type-1part: basic, text or msg, then extension data. */
+/* body-type-1part: basic, text or msg, then extension data. message/global
+ * is body-type-msg in IMAP4rev2 only (RFC 9051 §9 media-message; RFC 3501
+ * has "RFC822" alone). */
 static bool
 imap_fetchattr_single(struct buf *b, const struct mime_part *part, bool is_ext,
     unsigned flags)
 {
+	bool is_opaque = imap_fetchattr_is_opaque_composite(part);
+	bool is_text = !is_opaque && strcmp(part->type, "text") == 0;
+	bool is_msg = part->kind == MIME_PART_MESSAGE &&
+	    (strcmp(part->subtype, "global") != 0 || (flags & IMAP_FETCHATTR_REV2) != 0);
 	bool ok = buf_putc(b, '(');
 
-	if (imap_fetchattr_is_opaque_composite(part))
+	if (is_opaque)
 		ok = ok && buf_puts(b, "\"APPLICATION\" \"OCTET-STREAM\"");
 	else
 		ok = ok && imap_fetchattr_write_upper(b, part->type, flags) && buf_putc(b, ' ') &&
 		    imap_fetchattr_write_upper(b, part->subtype, flags);
-	ok = ok && imap_fetchattr_fields(b, part, flags);
-	if (ok && part->kind == MIME_PART_MESSAGE)
+	ok = ok && imap_fetchattr_fields(b, part, is_text, flags);
+	if (ok && is_msg)
 		ok = buf_putc(b, ' ') && imap_fetchattr_envelope(b, part->children, flags) &&
 		    buf_putc(b, ' ') && imap_fetchattr_part(b, part->children, is_ext, flags) &&
 		    buf_printf(b, " %zu", part->body_lines);
-	else if (ok && strcmp(part->type, "text") == 0)
+	else if (ok && is_text)
 		ok = buf_printf(b, " %zu", part->body_lines);
 	if (ok && is_ext)
 		ok = buf_putc(b, ' ') && imap_fetchattr_write_nstring(b, part->md5,

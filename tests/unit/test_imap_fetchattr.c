@@ -50,7 +50,7 @@ parsed_free(struct parsed *pm)
 	free(pm->data);
 }
 
-enum what { BS, BODY, ENV, BS_UTF8 };
+enum what { BS, BODY, ENV, BS_UTF8, BS_REV2 };
 
 /* The FETCH item `what` of msg equals want. */
 static void
@@ -64,7 +64,8 @@ check_item(const char *msg, enum what what, const char *want, int line)
 	buf_init(&b, 1 << 20);
 	ok = what == ENV ? imap_fetchattr_envelope(&b, pm.root, 0) :
 	    what == BODY ? imap_fetchattr_body(&b, pm.root, 0) :
-	    imap_fetchattr_bodystructure(&b, pm.root, what == BS_UTF8 ? IMAP_FETCHATTR_UTF8 : 0);
+	    imap_fetchattr_bodystructure(&b, pm.root, what == BS_UTF8 ? IMAP_FETCHATTR_UTF8 :
+	    what == BS_REV2 ? IMAP_FETCHATTR_UTF8 | IMAP_FETCHATTR_REV2 : 0);
 	CHECKF(ok && b.data != NULL && strcmp(b.data, want) == 0,
 	    "line %d:\n  got  %s\n  want %s", line, b.data ? b.data : "(null)", want);
 	buf_release(&b);
@@ -181,6 +182,12 @@ test_params(void)
 	    "(\"FILENAME\" \"a b.txt\")) NIL NIL)(\"APPLICATION\" \"OCTET-STREAM\" (\"NAME*\" "
 	    "\"koi8-r''%F0%D2\") NIL NIL \"7BIT\" 3 NIL NIL (\"en\" \"fr\") \"http://x.example/y\")"
 	    " \"MIXED\" (\"BOUNDARY\" \"e\") NIL NIL NIL)");
+	ITEM("Content-Type: text/html; title*=iso-8859-1'fr'caf%E9" CRLF CRLF, BS,
+	    "(\"TEXT\" \"HTML\" (\"TITLE*\" \"iso-8859-1'fr'caf%E9\" \"CHARSET\" \"US-ASCII\") "
+	    "NIL NIL \"7BIT\" 0 0 NIL NIL NIL NIL)");
+	ITEM("Content-Type: text/html; title*=iso-8859-1'fr'caf%E9" CRLF CRLF, BS_UTF8,
+	    "(\"TEXT\" \"HTML\" (\"TITLE*\" \"caf\xC3\xA9\" \"CHARSET\" \"US-ASCII\") "
+	    "NIL NIL \"7BIT\" 0 0 NIL NIL NIL NIL)");
 	ITEM(msg_2231, BODY, "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\" \"NAME*\" "
 	    "\"utf-8''%E2%82%AC%20rates.txt\") NIL NIL \"BASE64\" 8 1)(\"APPLICATION\" "
 	    "\"OCTET-STREAM\" (\"NAME*\" \"koi8-r''%F0%D2\") NIL NIL \"7BIT\" 3) \"MIXED\")");
@@ -230,13 +237,20 @@ test_opaque_and_empty(void)
 	    "NIL \"7BIT\" 0 0 NIL NIL NIL NIL) \"MIXED\" (\"BOUNDARY\" \"q\") NIL NIL NIL)");
 	ITEM("Content-Type: text/plain (c); Format=flowed" CRLF
 	    "Content-Transfer-Encoding: X-Custom" CRLF CRLF "x", BS,
-	    "(\"TEXT\" \"PLAIN\" (\"FORMAT\" \"flowed\") NIL NIL \"X-CUSTOM\" 1 1 NIL NIL NIL NIL)");
+	    "(\"TEXT\" \"PLAIN\" (\"FORMAT\" \"flowed\" \"CHARSET\" \"US-ASCII\") NIL NIL "
+	    "\"X-CUSTOM\" 1 1 NIL NIL NIL NIL)");
 	ITEM("Subject: \"quoted\" \\ and \xC3\xA9" CRLF CRLF, ENV,
 	    "(NIL {17}\r\n\"quoted\" \\ and \xC3\xA9 NIL NIL NIL NIL NIL NIL NIL NIL)");
 	ITEM("From: <@a.example,@b.example:u@c.example>, bad" CRLF "Reply-To: r@x.example" CRLF
 	    "Sender:" CRLF CRLF, ENV, "(NIL NIL ((NIL \"@a.example,@b.example\" \"u\" \"c.example\")"
 	    "(NIL NIL \"bad\" \"\")) ((NIL \"@a.example,@b.example\" \"u\" \"c.example\")"
 	    "(NIL NIL \"bad\" \"\")) ((NIL NIL \"r\" \"x.example\")) NIL NIL NIL NIL NIL)");
+	ITEM("Content-Type: message/global" CRLF CRLF "Subject: x" CRLF CRLF "y", BS,
+	    "(\"MESSAGE\" \"GLOBAL\" NIL NIL NIL \"7BIT\" 15 NIL NIL NIL NIL)");
+	ITEM("Content-Type: message/global" CRLF CRLF "Subject: x" CRLF CRLF "y", BS_REV2,
+	    "(\"MESSAGE\" \"GLOBAL\" NIL NIL NIL \"7BIT\" 15 (NIL \"x\" NIL NIL NIL NIL NIL NIL "
+	    "NIL NIL) (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 1 1 NIL NIL "
+	    "NIL NIL) 3 NIL NIL NIL NIL)");
 	parse(&pm, deep, strlen(deep), &lim);
 	buf_init(&b, 1 << 16);
 	CHECK(imap_fetchattr_bodystructure(&b, pm.root, 0));
