@@ -38,21 +38,18 @@ base64_encode(const void *src, size_t len, char *dst)
 	return o;
 }
 
-int
-base64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
+#define B64_NONE -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+
+const signed char base64_values[256] = {
+	B64_NONE, B64_NONE,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,	/* '+' '/' */
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,	/* '0'-'9' */
+	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,		/* 'A'- */
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,	/* -'Z' */
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,	/* 'a'- */
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,	/* -'z' */
+	B64_NONE, B64_NONE, B64_NONE, B64_NONE, B64_NONE, B64_NONE, B64_NONE, B64_NONE,
+};
 
 /* The value of one quantum's character k, padding allowed only at the
  * very end ("xx==" or "xxx="); -1 when invalid, -2 for padding. */

@@ -14,7 +14,15 @@ size_t base64_encode(const void *src, size_t len, char *dst);
  * bytes. Returns the decoded length, or (size_t)-1 on invalid input and
  * *bad_r (if not NULL) gets the offset of the first bad character. */
 size_t base64_decode(const char *src, size_t len, void *dst, size_t *bad_r);
-/* The 6-bit value of c, or -1 when c is not in the alphabet. */
-int base64_value(unsigned char c);
+/* Values of the alphabet's bytes, -1 for every other byte. */
+extern const signed char base64_values[256];
+
+/* The 6-bit value of c, or -1 when c is not in the alphabet; inline so
+ * the MIME decoder's per-byte loop costs one load. */
+static inline int
+base64_value(unsigned char c)
+{
+	return base64_values[c];
+}
 
 #endif
