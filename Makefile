@@ -259,8 +259,12 @@ FUZZ_SERVER_TARGETS := \
 	fuzz_session_pop3 \
 	fuzz_session_imap
 
+FUZZ_SERVER_DRIVER := \
+	fuzz/session_driver.c \
+	fuzz/session_store.c
+
 # (recursive: SERVER_SRCS is set in the server section below)
-FUZZ_SERVER_SRCS = fuzz/session_driver.c fuzz/session_store.c $(filter-out reference_server/main.c,$(SERVER_SRCS))
+FUZZ_SERVER_SRCS = $(FUZZ_SERVER_DRIVER) $(filter-out reference_server/main.c,$(SERVER_SRCS))
 FUZZ_SERVER_LIBS := -lssl -lcrypto
 
 FUZZ_ALL_TARGETS := $(FUZZ_TARGETS) $(FUZZ_ENGINE_TARGETS) $(FUZZ_SERVER_TARGETS)
