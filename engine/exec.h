@@ -156,7 +156,8 @@ enum step_rc judge_imap(struct exec *x, struct xconn *c, const struct expect *e,
     const struct imap_resp *r);
 /* probe.c: capabilities the target announced for role. */
 enum step_rc probe_caps(struct exec *x, enum role role, char *const **caps_r, size_t *ncaps_r);
-struct probe_cache *probe_cache_new(const struct target *t, const struct run_opts *o);
+/* An empty cache shared by the run's worker threads. */
+struct probe_cache *probe_cache_new(void);
 void probe_cache_free(struct probe_cache **pp);
 
 #endif

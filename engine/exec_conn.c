@@ -152,8 +152,8 @@ xconn_open(struct exec *x, struct xconn *c, double timeout)
 		return exec_fail(x, STEP_RC_ABORT, "%s: %s", c->ep->url, err);
 	if (rc != NET_OK) {
 		exec_note(x, c->decl->name, "connect failed: %s", err);
-		return exec_fail(x, rc == NET_TLS_ERROR ? STEP_RC_RUNTIME_ERROR :
-		    STEP_RC_RUNTIME_ERROR, "cannot connect to %s: %s", c->ep->url, err);
+		return exec_fail(x, STEP_RC_RUNTIME_ERROR, "cannot connect to %s: %s",
+		    c->ep->url, err);
 	}
 	c->ops = xconn_codec_for(c->decl->role);
 	c->codec = c->ops->create();

@@ -23,12 +23,10 @@ struct probe_cache {
 };
 
 struct probe_cache *
-probe_cache_new(const struct target *t, const struct run_opts *o)
+probe_cache_new(void)
 {
 	struct probe_cache *pc = calloc(1, sizeof(*pc));
 
-	(void)t;
-	(void)o;
 	if (pc != NULL)
 		pthread_mutex_init(&pc->lock, NULL);
 	return pc;

@@ -242,7 +242,7 @@ runner_run(struct scenario *const *sel, size_t nsel, const struct target *t,
 	if (run->results == NULL)
 		return;
 	run->nresults = nsel;
-	rn.probes = probe_cache_new(t, o);
+	rn.probes = probe_cache_new();
 	if (nth > 64)
 		nth = 64;
 	if (nth > nsel)
