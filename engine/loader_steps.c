@@ -832,11 +832,14 @@ loader_steps_into(struct lctx *c, const yaml_node_t *n, struct step **steps, siz
 		c->nesting--;
 		return false;
 	}
-	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		/* a failed step's slot is used again: start it clean */
+		memset(&(*steps)[*nsteps], 0, sizeof(**steps));
 		if (loader_step(c, lnode(c, *it), &(*steps)[*nsteps]))
 			(*nsteps)++;
 		else
 			ok = false;
+	}
 	c->nesting--;
 	return ok;
 }

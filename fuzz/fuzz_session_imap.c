@@ -30,6 +30,9 @@
 #define SW_IMPLICIT_TLS		0x02	/* imaps (with SW_TLS_CLIENT) */
 #define SW_SMALL_LIMITS		0x04	/* max_errors 3, APPEND of 300 octets */
 #define SW_TLS_CLIENT		0x08	/* the client does TLS after STARTTLS */
+#define SW_TIMEOUT		0x10	/* then the idle timer fires */
+#define SW_SHUTDOWN		0x20	/* then the server stops (SIGTERM) */
+#define SW_TWO_CONNS		0x40	/* packets alternate between two clients */
 
 static const struct session_fixture fixtures[] = {
 	{ "alice", "INBOX", 0,
@@ -139,21 +142,23 @@ setup_store(void)
 {
 	static const struct session_run login = { .proto = "imap", .delim = -1 };
 	struct server *srv = session_driver_server();
-	struct session_out out;
+	struct session_out out[SESSION_CONNS];
+	size_t i;
 
-	memset(&out, 0, sizeof(out));
+	memset(out, 0, sizeof(out));
 	srv->allow_plaintext_auth = true;
 	session_driver_reset_store(fixtures, sizeof(fixtures) / sizeof(fixtures[0]));
-	session_driver_run(&login, (const uint8_t *)setup_alice, strlen(setup_alice), &out);
-	session_driver_run(&login, (const uint8_t *)setup_bob, strlen(setup_bob), &out);
-	session_out_release(&out);
+	session_driver_run(&login, (const uint8_t *)setup_alice, strlen(setup_alice), out);
+	session_driver_run(&login, (const uint8_t *)setup_bob, strlen(setup_bob), out);
+	for (i = 0; i < SESSION_CONNS; i++)
+		session_out_release(&out[i]);
 	session_driver_record_store();
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct session_out out;
+	static struct session_out out[SESSION_CONNS];
 	static bool is_setup;
 	struct server *srv;
 	struct session_run run;
@@ -175,7 +180,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run.proto = sw & SW_IMPLICIT_TLS && run.is_tls_client ? "imaps" : "imap";
 	run.is_tls_line = is_tls_line;
 	run.delim = data[1];
-	session_driver_run(&run, data + 2, size - 2, &out);
+	run.is_timeout = (sw & SW_TIMEOUT) != 0;
+	run.is_shutdown = (sw & SW_SHUTDOWN) != 0;
+	run.is_two_conns = (sw & SW_TWO_CONNS) != 0;
+	session_driver_run(&run, data + 2, size - 2, out);
 	/* the bytes sent: the stream without its packet separators */
 	{
 		uint8_t *sent = malloc(size);
@@ -186,7 +194,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 2; i < size; i++)
 			if (data[i] != data[1])
 				sent[n++] = data[i];
-		check_output(&out, sent, n);
+		for (i = 0; i < SESSION_CONNS; i++)
+			if (i == 0 || out[i].len > 0)
+				check_output(&out[i], sent, n);
 		free(sent);
 	}
 	return 0;

@@ -28,6 +28,9 @@
 #define SW_IMPLICIT_TLS		0x02	/* pop3s (with SW_TLS_CLIENT) */
 #define SW_SMALL_LIMITS		0x04	/* max_errors 3 */
 #define SW_TLS_CLIENT		0x08	/* the client does TLS after STLS */
+#define SW_TIMEOUT		0x10	/* then the idle timer fires */
+#define SW_SHUTDOWN		0x20	/* then the server stops (SIGTERM) */
+#define SW_TWO_CONNS		0x40	/* packets alternate between two clients */
 
 static const struct session_fixture fixtures[] = {
 	{ "alice", "INBOX", 0,
@@ -98,14 +101,27 @@ is_tls_line(const uint8_t *line, size_t len)
 	return has_prefix(line, len, "+OK Begin TLS");
 }
 
+static void
+check_output(const struct session_out *out)
+{
+	struct pop3_check st;
+
+	memset(&st, 0, sizeof(st));
+	session_out_lines(out, check_line, &st);
+	if (st.nlines == 0)
+		fuzz_fail("no greeting");
+	if (st.state == CHECK_BODY && !out->is_truncated && !out->is_cut)
+		fuzz_fail("a multi-line response left open");
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct session_out out;
+	static struct session_out out[SESSION_CONNS];
 	struct server *srv;
 	struct session_run run;
-	struct pop3_check st;
 	uint8_t sw;
+	size_t i;
 
 	if (size < 2)
 		return 0;
@@ -118,12 +134,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run.proto = sw & SW_IMPLICIT_TLS && run.is_tls_client ? "pop3s" : "pop3";
 	run.is_tls_line = is_tls_line;
 	run.delim = data[1];
-	session_driver_run(&run, data + 2, size - 2, &out);
-	memset(&st, 0, sizeof(st));
-	session_out_lines(&out, check_line, &st);
-	if (st.nlines == 0)
-		fuzz_fail("no greeting");
-	if (st.state == CHECK_BODY && !out.is_truncated && !out.is_cut)
-		fuzz_fail("a multi-line response left open");
+	run.is_timeout = (sw & SW_TIMEOUT) != 0;
+	run.is_shutdown = (sw & SW_SHUTDOWN) != 0;
+	run.is_two_conns = (sw & SW_TWO_CONNS) != 0;
+	session_driver_run(&run, data + 2, size - 2, out);
+	for (i = 0; i < SESSION_CONNS; i++)
+		if (i == 0 || out[i].len > 0)
+			check_output(&out[i]);
 	return 0;
 }

@@ -26,6 +26,9 @@
 #define SW_SUBMISSION		0x02	/* the submission service (RFC 6409) */
 #define SW_SMALL_LIMITS		0x04	/* tiny message size, recipients, errors */
 #define SW_TLS_CLIENT		0x08	/* the client does TLS after STARTTLS */
+#define SW_TIMEOUT		0x10	/* then the idle timer fires */
+#define SW_SHUTDOWN		0x20	/* then the server stops (SIGTERM) */
+#define SW_TWO_CONNS		0x40	/* packets alternate between two clients */
 
 struct smtp_check {
 	size_t nlines;
@@ -99,14 +102,27 @@ is_tls_line(const uint8_t *line, size_t len)
 	return len >= 10 && memcmp(line, "220 2.0.0 ", 10) == 0;
 }
 
+static void
+check_output(const struct session_out *out)
+{
+	struct smtp_check st;
+
+	memset(&st, 0, sizeof(st));
+	session_out_lines(out, check_line, &st);
+	if (st.nlines == 0)
+		fuzz_fail("no greeting");
+	if (st.is_continued && !out->is_truncated && !out->is_cut)
+		fuzz_fail("the last reply is not complete");
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct session_out out;
+	static struct session_out out[SESSION_CONNS];
 	struct server *srv;
 	struct session_run run;
-	struct smtp_check st;
 	uint8_t sw;
+	size_t i;
 
 	if (size < 2)
 		return 0;
@@ -121,12 +137,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run.is_tls_line = is_tls_line;
 	run.is_tls_client = (sw & SW_TLS_CLIENT) != 0;
 	run.delim = data[1];
-	session_driver_run(&run, data + 2, size - 2, &out);
-	memset(&st, 0, sizeof(st));
-	session_out_lines(&out, check_line, &st);
-	if (st.nlines == 0)
-		fuzz_fail("no greeting");
-	if (st.is_continued && !out.is_truncated && !out.is_cut)
-		fuzz_fail("the last reply is not complete");
+	run.is_timeout = (sw & SW_TIMEOUT) != 0;
+	run.is_shutdown = (sw & SW_SHUTDOWN) != 0;
+	run.is_two_conns = (sw & SW_TWO_CONNS) != 0;
+	session_driver_run(&run, data + 2, size - 2, out);
+	for (i = 0; i < SESSION_CONNS; i++)
+		if (i == 0 || out[i].len > 0)
+			check_output(&out[i]);
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include "tls.h"
 
 #define DRV_SETTLE_ROUNDS	20000	/* loop iterations before "never quiet" */
+#define DRV_SKEW_MS		(48ull * 3600 * 1000)	/* past every idle timer */
 
 const char *const session_driver_users[SESSION_USERS] = { "alice", "bob" };
 static const char *const drv_domains[] = { "localhost", "example.org" };
@@ -369,20 +370,32 @@ drv_client_read(struct drv_client *c)
 	return got || c->mode != mode;
 }
 
-/* Run the loop and the client until neither has anything to do. */
+/* The clients of one dialogue. */
+struct drv_run {
+	const struct session_run *run;
+	const struct proto_def *proto;
+	struct drv_client c[SESSION_CONNS];
+	bool is_open[SESSION_CONNS];
+};
+
+/* Run the loop and the clients until none has anything to do. */
 static void
-drv_settle(struct drv_client *c)
+drv_settle(struct drv_run *d)
 {
 	struct loop *l = drv.srv.loop;
 	unsigned round;
 	bool got;
+	size_t i;
 	int n;
 
 	for (round = 0; round < DRV_SETTLE_ROUNDS; round++) {
 		n = loop_run_once(l, 0);
 		if (n < 0)
 			fuzz_fail("loop_run_once failed");
-		got = drv_client_read(c);
+		got = false;
+		for (i = 0; i < SESSION_CONNS; i++)
+			if (d->is_open[i])
+				got |= drv_client_read(&d->c[i]);
 		if (n == 0 && !got)
 			return;
 	}
@@ -391,7 +404,7 @@ drv_settle(struct drv_client *c)
 
 /* Send one packet, letting the server run when the socket is full. */
 static void
-drv_client_send(struct drv_client *c, const uint8_t *p, size_t len)
+drv_client_send(struct drv_run *d, struct drv_client *c, const uint8_t *p, size_t len)
 {
 	unsigned stalls = 0;
 	ssize_t n;
@@ -399,7 +412,7 @@ drv_client_send(struct drv_client *c, const uint8_t *p, size_t len)
 
 	while (len > 0 && !c->is_gone) {
 		if (c->mode == DRV_HANDSHAKE) {
-			drv_settle(c);
+			drv_settle(d);
 			if (c->mode == DRV_HANDSHAKE)
 				drv_tls_failed(c);	/* stuck: the server gave up */
 			continue;
@@ -426,32 +439,23 @@ drv_client_send(struct drv_client *c, const uint8_t *p, size_t len)
 		p += n;
 		len -= (size_t)n;
 		if (n == 0) {
-			drv_settle(c);
+			drv_settle(d);
 			if (++stalls > 1000)
 				fuzz_fail("the server stopped reading its input");
 		}
 	}
 }
 
-void
-session_driver_run(const struct session_run *run, const uint8_t *stream,
-    size_t len, struct session_out *out)
+/* Connect client i: a socketpair, the server end through conn_accept()
+ * as if a listener had accepted it from 127.0.0.1. */
+static void
+drv_open(struct drv_run *d, size_t i, struct session_out *out)
 {
-	struct server *srv = session_driver_server();
-	const struct proto_def *proto = proto_find(run->proto);
+	struct drv_client *c = &d->c[i];
 	struct sockaddr_storage peer;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&peer;
-	struct drv_client c;
-	size_t pos = 0, end;
-	unsigned round;
 	int fds[2];
 
-	if (proto == NULL)
-		fuzz_fail("no such protocol in proto_table");
-	out->len = 0;
-	out->is_truncated = false;
-	out->did_tls = false;
-	out->is_cut = false;
 	/* the client end never blocks: SSL_read and SSL_write on it too */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0 ||
 	    fcntl(fds[1], F_SETFL, O_NONBLOCK) != 0) {
@@ -461,44 +465,97 @@ session_driver_run(const struct session_run *run, const uint8_t *stream,
 	memset(&peer, 0, sizeof(peer));
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = htonl(0x7f000001);
-	sin->sin_port = htons(40000);
-	memset(&c, 0, sizeof(c));
-	c.run = run;
-	c.out = out;
-	c.fd = fds[1];
-	if (conn_accept(srv, proto, fds[0], &peer) == NULL)
+	sin->sin_port = htons((uint16_t)(40000 + i));
+	memset(c, 0, sizeof(*c));
+	c->run = d->run;
+	c->out = out;
+	c->fd = fds[1];
+	d->is_open[i] = true;
+	if (conn_accept(&drv.srv, d->proto, fds[0], &peer) == NULL)
 		fuzz_fail("conn_accept refused the connection");
-	if (proto->is_implicit_tls) {
-		if (run->is_tls_client && (c.ssl = SSL_new(drv.client_ctx)) != NULL &&
-		    SSL_set_fd(c.ssl, c.fd) == 1) {
-			SSL_set_connect_state(c.ssl);
-			c.mode = DRV_HANDSHAKE;
+	if (d->proto->is_implicit_tls) {
+		if (d->run->is_tls_client && (c->ssl = SSL_new(drv.client_ctx)) != NULL &&
+		    SSL_set_fd(c->ssl, c->fd) == 1) {
+			SSL_set_connect_state(c->ssl);
+			c->mode = DRV_HANDSHAKE;
 		} else
-			drv_go_deaf(&c);
+			drv_go_deaf(c);
 	}
-	drv_settle(&c);		/* the greeting */
-	while (pos < len && !c.is_gone) {
-		const uint8_t *d = run->delim >= 0 ?
-		    memchr(stream + pos, run->delim, len - pos) : NULL;
+	drv_settle(d);		/* the greeting */
+}
 
-		end = d != NULL ? (size_t)(d - stream) : len;
-		drv_client_send(&c, stream + pos, end - pos);
-		drv_settle(&c);
-		pos = d != NULL ? end + 1 : len;
+/* The end: EOF from every client, and every session must close. */
+static void
+drv_finish(struct drv_run *d)
+{
+	struct server *srv = &drv.srv;
+	unsigned round;
+	size_t i;
+
+	if (d->run->is_timeout) {
+		loop_skew_ms(srv->loop, DRV_SKEW_MS);
+		drv_settle(d);
 	}
-	shutdown(c.fd, SHUT_WR);
+	if (d->run->is_shutdown && srv->nconns > 0) {
+		/* main.c's SIGTERM path: every session is told, then closed */
+		srv->is_stopping = true;
+		conn_close_all(srv, false);
+		drv_settle(d);
+	}
+	for (i = 0; i < SESSION_CONNS; i++)
+		if (d->is_open[i])
+			shutdown(d->c[i].fd, SHUT_WR);
 	for (round = 0; srv->nconns > 0; round++) {
 		if (round == 50)
 			fuzz_fail("the session did not close after the client's EOF");
-		drv_settle(&c);
+		drv_settle(d);
 	}
-	drv_client_read(&c);
-	if (getenv("MAILSPEC_FUZZ_TRACE") != NULL) {
-		fprintf(stderr, "---- %s%s: server sent %zu bytes\n", run->proto,
-		    out->did_tls ? " (TLS)" : "", out->len);
-		fwrite(out->data, 1, out->len, stderr);
+	srv->is_stopping = false;
+	for (i = 0; i < SESSION_CONNS; i++) {
+		if (!d->is_open[i])
+			continue;
+		drv_client_read(&d->c[i]);
+		if (getenv("MAILSPEC_FUZZ_TRACE") != NULL) {
+			fprintf(stderr, "---- %s #%zu%s: server sent %zu bytes\n",
+			    d->run->proto, i, d->c[i].out->did_tls ? " (TLS)" : "",
+			    d->c[i].out->len);
+			fwrite(d->c[i].out->data, 1, d->c[i].out->len, stderr);
+		}
+		SSL_free(d->c[i].ssl);
+		close(d->c[i].fd);
 	}
-	SSL_free(c.ssl);
 	ERR_clear_error();
-	close(c.fd);
+}
+
+void
+session_driver_run(const struct session_run *run, const uint8_t *stream,
+    size_t len, struct session_out out[SESSION_CONNS])
+{
+	struct drv_run d;
+	size_t pos = 0, end, k, i;
+
+	session_driver_server();
+	memset(&d, 0, sizeof(d));
+	d.run = run;
+	d.proto = proto_find(run->proto);
+	if (d.proto == NULL)
+		fuzz_fail("no such protocol in proto_table");
+	for (i = 0; i < SESSION_CONNS; i++) {
+		out[i].len = 0;
+		out[i].is_truncated = out[i].did_tls = out[i].is_cut = false;
+	}
+	drv_open(&d, 0, &out[0]);
+	for (k = 0; pos < len; k++) {
+		const uint8_t *sep = run->delim >= 0 ?
+		    memchr(stream + pos, run->delim, len - pos) : NULL;
+
+		i = run->is_two_conns ? k % 2 : 0;
+		end = sep != NULL ? (size_t)(sep - stream) : len;
+		if (!d.is_open[i])
+			drv_open(&d, i, &out[i]);
+		drv_client_send(&d, &d.c[i], stream + pos, end - pos);
+		drv_settle(&d);
+		pos = sep != NULL ? end + 1 : len;
+	}
+	drv_finish(&d);
 }

@@ -20,7 +20,8 @@
 
 #include "server.h"
 
-#define SESSION_OUT_MAX	(8u * 1024 * 1024)	/* server output kept per dialogue */
+#define SESSION_OUT_MAX	(8u * 1024 * 1024)	/* server output kept per client */
+#define SESSION_CONNS	2			/* clients of one dialogue */
 
 /* What the server sent, decrypted when the client ran TLS. Bytes sent
  * while TLS could not be followed (the client did not take part in the
@@ -51,6 +52,12 @@ struct session_run {
 	bool (*is_tls_line)(const uint8_t *line, size_t len);
 	bool is_tls_client;	/* take part in the handshake */
 	int delim;		/* packet separator byte; -1: one packet */
+	/* After the last packet, before the client's EOF: */
+	bool is_timeout;	/* the clock jumps 48 hours: idle timers fire */
+	bool is_shutdown;	/* the server stops, as on SIGTERM */
+	/* Two clients: packets go to them in turn (0, 1, 0, ...), the second
+	 * connecting at its first packet; out[1] gets what it was sent. */
+	bool is_two_conns;
 };
 
 #define SESSION_USERS	2
@@ -73,10 +80,10 @@ void session_driver_record_store(void);
 
 /* Play stream[0..len) as the client: split at run->delim into packets,
  * each sent once the server has answered the previous one; then EOF,
- * and run until the session has closed. out (zeroed by the caller, or
- * reused: it is cleared) gets what the server sent. */
+ * and run until every session has closed. out[i] (zeroed by the caller,
+ * or reused: it is cleared) gets what the server sent to client i. */
 void session_driver_run(const struct session_run *run, const uint8_t *stream,
-    size_t len, struct session_out *out);
+    size_t len, struct session_out out[SESSION_CONNS]);
 
 /* Free out's buffer. */
 void session_out_release(struct session_out *out);

@@ -19,6 +19,7 @@ struct loop {
 	int epfd;
 	bool is_stopping;
 	uint64_t now_ms;
+	uint64_t skew_ms;	/* loop_skew_ms(): added to the clock */
 	/* the batch being dispatched, so a deleted watcher loses its events */
 	struct epoll_event evs[LOOP_BATCH];
 	int nev;
@@ -345,17 +346,25 @@ loop_dispatch(struct loop *l)
 	l->cur = 0;
 }
 
+void
+loop_skew_ms(struct loop *l, uint64_t ms)
+{
+	l->skew_ms += ms;
+	l->now_ms += ms;
+}
+
 int
 loop_run_once(struct loop *l, int max_wait_ms)
 {
 	int n, wait = loop_wait_ms(l), fired = 0;
 
+	l->is_stopping = false;	/* a loop_stop() ended the previous call */
 	if (max_wait_ms >= 0 && (wait < 0 || wait > max_wait_ms))
 		wait = max_wait_ms;
 	n = epoll_wait(l->epfd, l->evs, LOOP_BATCH, wait);
 	if (n == -1 && errno != EINTR)
 		return -1;
-	l->now_ms = loop_clock_ms();
+	l->now_ms = loop_clock_ms() + l->skew_ms;
 	l->nev = n > 0 ? n : 0;
 	loop_dispatch(l);
 	if (!l->is_stopping)

@@ -49,6 +49,9 @@ int loop_run(struct loop *l);
  * -1 on an epoll failure. For in-process drivers (fuzz/session_driver.c):
  * daemons use loop_run(). */
 int loop_run_once(struct loop *l, int max_wait_ms);
+/* Move the loop's clock ms forward, so that timers fire without waiting
+ * (in-process drivers: idle timeouts in any state). */
+void loop_skew_ms(struct loop *l, uint64_t ms);
 /* Make loop_run() return after the current callback. */
 void loop_stop(struct loop *l);
 /* Monotonic milliseconds, refreshed once per loop iteration. */
