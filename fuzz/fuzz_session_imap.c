@@ -184,20 +184,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run.is_shutdown = (sw & SW_SHUTDOWN) != 0;
 	run.is_two_conns = (sw & SW_TWO_CONNS) != 0;
 	session_driver_run(&run, data + 2, size - 2, out);
-	/* the bytes sent: the stream without its packet separators */
+	/* what each client sent: its packets without the separators */
 	{
-		uint8_t *sent = malloc(size);
-		size_t i, n = 0;
+		uint8_t *sent[SESSION_CONNS];
+		size_t i, k = 0, n[SESSION_CONNS] = { 0 };
 
-		if (sent == NULL)
-			abort();
-		for (i = 2; i < size; i++)
-			if (data[i] != data[1])
-				sent[n++] = data[i];
 		for (i = 0; i < SESSION_CONNS; i++)
+			if ((sent[i] = malloc(size)) == NULL)
+				abort();
+		for (i = 2; i < size; i++) {
+			size_t conn = run.is_two_conns ? k % SESSION_CONNS : 0;
+
+			if (data[i] == data[1])
+				k++;
+			else
+				sent[conn][n[conn]++] = data[i];
+		}
+		for (i = 0; i < SESSION_CONNS; i++) {
 			if (i == 0 || out[i].len > 0)
-				check_output(&out[i], sent, n);
-		free(sent);
+				check_output(&out[i], sent[i], n[i]);
+			free(sent[i]);
+		}
 	}
 	return 0;
 }
