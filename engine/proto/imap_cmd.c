@@ -38,24 +38,14 @@
 #define IMAP_CMD_DEFAULT_NONSYNC	4096	/* RFC 9051 §4.3, RFC 7888 §5 */
 #define IMAP_CMD_DEFAULT_DEPTH		64
 #define IMAP_CMD_DEFAULT_NODES		65536
-#define IMAP_CMD_NODE_COST		256
 
 struct imap_cmd_parser {
-	struct imap_frame frame;
-	struct imap_lex lex;
-	struct arena *arena;
-	struct imap_limits lim;
+	struct imap_core core;		/* limits, arena, framing, lexer */
 	bool is_done;		/* the last call ended a command, a line or an error */
 	bool is_args;		/* reading the argument lines */
 	struct imap_cmd cur;
 	enum imap_error err;
 };
-
-static size_t
-imap_cmd_sat_add(size_t a, size_t b)
-{
-	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
-}
 
 static void
 imap_cmd_limits(struct imap_limits *l, const struct imap_limits *in)
@@ -67,7 +57,7 @@ imap_cmd_limits(struct imap_limits *l, const struct imap_limits *in)
 	l->max_line = in->max_line != 0 ? in->max_line : IMAP_CMD_DEFAULT_LINE;
 	l->max_literal = in->max_literal != 0 ? in->max_literal : IMAP_CMD_DEFAULT_LITERAL;
 	l->max_size = in->max_size != 0 ? in->max_size :
-	    imap_cmd_sat_add(l->max_literal, l->max_line);
+	    imap_sat_add(l->max_literal, l->max_line);
 	l->max_nonsync = in->max_nonsync != 0 ? in->max_nonsync : IMAP_CMD_DEFAULT_NONSYNC;
 	l->max_depth = in->max_depth != 0 ? in->max_depth : IMAP_CMD_DEFAULT_DEPTH;
 	l->max_nodes = in->max_nodes != 0 ? in->max_nodes : IMAP_CMD_DEFAULT_NODES;
@@ -77,19 +67,12 @@ struct imap_cmd_parser *
 imap_cmd_parser_new(const struct imap_limits *lim)
 {
 	struct imap_cmd_parser *p = calloc(1, sizeof(*p));
-	size_t amax;
 
 	if (p == NULL)
 		return NULL;
-	imap_cmd_limits(&p->lim, lim);
-	amax = imap_cmd_sat_add(p->lim.max_size, 2 * p->lim.max_line);
-	amax = imap_cmd_sat_add(amax, p->lim.max_nodes < SIZE_MAX / IMAP_CMD_NODE_COST ?
-	    p->lim.max_nodes * IMAP_CMD_NODE_COST : SIZE_MAX);
-	p->arena = arena_new(imap_cmd_sat_add(amax, (size_t)1 << 20));
-	if (p->arena == NULL ||
-	    !imap_frame_init(&p->frame, p->lim.max_line, p->lim.max_size, true) ||
-	    !imap_lex_init(&p->lex, p->arena, p->lim.max_depth, p->lim.max_nodes, true)) {
-		imap_cmd_parser_free(&p);
+	imap_cmd_limits(&p->core.lim, lim);
+	if (!imap_core_init(&p->core, true)) {
+		free(p);
 		return NULL;
 	}
 	p->is_done = true;	/* the first _next() starts from a clean item */
@@ -101,9 +84,7 @@ imap_cmd_parser_free(struct imap_cmd_parser **pp)
 {
 	if (pp == NULL || *pp == NULL)
 		return;
-	imap_frame_release(&(*pp)->frame);
-	imap_lex_release(&(*pp)->lex);
-	arena_free(&(*pp)->arena);
+	imap_core_release(&(*pp)->core);
 	free(*pp);
 	*pp = NULL;
 }
@@ -111,8 +92,8 @@ imap_cmd_parser_free(struct imap_cmd_parser **pp)
 static void
 imap_cmd_clear(struct imap_cmd_parser *p)
 {
-	arena_reset(p->arena);
-	imap_frame_begin_item(&p->frame);
+	arena_reset(p->core.arena);
+	imap_frame_begin_item(&p->core.frame);
 	memset(&p->cur, 0, sizeof(p->cur));
 	p->is_args = false;
 	p->is_done = false;
@@ -121,7 +102,7 @@ imap_cmd_clear(struct imap_cmd_parser *p)
 void
 imap_cmd_parser_reset(struct imap_cmd_parser *p)
 {
-	imap_frame_reset(&p->frame);
+	imap_frame_reset(&p->core.frame);
 	imap_cmd_clear(p);
 	p->err = IMAP_ERR_NONE;
 }
@@ -129,7 +110,7 @@ imap_cmd_parser_reset(struct imap_cmd_parser *p)
 size_t
 imap_cmd_parser_feed(struct imap_cmd_parser *p, const void *data, size_t len)
 {
-	return imap_frame_feed(&p->frame, data, len);
+	return imap_frame_feed(&p->core.frame, data, len);
 }
 
 void
@@ -154,15 +135,15 @@ imap_cmd_is_name_char(unsigned char c)
 static void
 imap_cmd_guess_tag(struct imap_cmd_parser *p)
 {
-	const char *s = p->frame.raw.data;
-	size_t len = p->frame.raw.len, k = 0;
+	const char *s = p->core.frame.raw.data;
+	size_t len = p->core.frame.raw.len, k = 0;
 
 	if (p->is_args || p->cur.tag != NULL || s == NULL)
 		return;
 	while (k < len && imap_cmd_is_tag_char((unsigned char)s[k]))
 		k++;
 	if (k > 0 && k < len && s[k] == ' ')
-		p->cur.tag = arena_strndup(p->arena, s, k);
+		p->cur.tag = arena_strndup(p->core.arena, s, k);
 }
 
 static int
@@ -171,8 +152,8 @@ imap_cmd_fail(struct imap_cmd_parser *p, enum imap_error err, struct imap_cmd *c
 	imap_cmd_guess_tag(p);
 	p->err = err;
 	p->is_done = true;
-	p->cur.raw = p->frame.raw.data != NULL ? p->frame.raw.data : "";
-	p->cur.raw_len = p->frame.raw.len;
+	p->cur.raw = p->core.frame.raw.data != NULL ? p->core.frame.raw.data : "";
+	p->cur.raw_len = p->core.frame.raw.len;
 	*cmd_r = p->cur;
 	return -1;
 }
@@ -181,7 +162,7 @@ static int
 imap_cmd_fail_line(struct imap_cmd_parser *p, enum imap_error err,
     const char *line, size_t len, struct imap_cmd *cmd_r)
 {
-	imap_frame_skip_after_line(&p->frame, line, len);
+	imap_frame_skip_after_line(&p->core.frame, line, len);
 	return imap_cmd_fail(p, err, cmd_r);
 }
 
@@ -190,7 +171,7 @@ static int
 imap_cmd_args(struct imap_cmd_parser *p, const char *line, size_t len, size_t pos,
     struct imap_cmd *cmd_r)
 {
-	struct imap_lex *lx = &p->lex;
+	struct imap_lex *lx = &p->core.lex;
 	int r = imap_lex_run(lx, line, len, &pos);
 
 	if (r == IMAP_LEX_END) {
@@ -201,12 +182,12 @@ imap_cmd_args(struct imap_cmd_parser *p, const char *line, size_t len, size_t po
 		return imap_cmd_fail_line(p, lx->err, line, len, cmd_r);
 	p->cur.literal_size = lx->lit_size;
 	p->cur.is_literal8 = lx->lit_is_literal8;
-	if (lx->lit_size > p->lim.max_literal)
+	if (lx->lit_size > p->core.lim.max_literal)
 		return imap_cmd_fail_line(p, IMAP_ERR_LITERAL_TOO_LARGE, line, len, cmd_r);
-	if (lx->lit_is_nonsync && lx->lit_size > p->lim.max_nonsync)
+	if (lx->lit_is_nonsync && lx->lit_size > p->core.lim.max_nonsync)
 		return imap_cmd_fail_line(p, IMAP_ERR_NONSYNC_TOO_LARGE, line, len, cmd_r);
-	if (!imap_frame_start_literal(&p->frame, lx->lit_size))
-		return imap_cmd_fail_line(p, p->frame.err, line, len, cmd_r);
+	if (!imap_frame_start_literal(&p->core.frame, lx->lit_size))
+		return imap_cmd_fail_line(p, p->core.frame.err, line, len, cmd_r);
 	return lx->lit_is_nonsync ? 0 : IMAP_CMD_NEED_CONTINUATION;
 }
 
@@ -228,7 +209,7 @@ imap_cmd_name(struct imap_cmd_parser *p, const char *line, size_t len, size_t *p
 		*err_r = IMAP_ERR_EXPECTED_SP;
 		return false;
 	}
-	p->cur.name = imap_node_strdup_upper(p->arena, line + i, k - i);
+	p->cur.name = imap_node_strdup_upper(p->core.arena, line + i, k - i);
 	*err_r = IMAP_ERR_NOMEM;
 	*pos = k;
 	return p->cur.name != NULL;
@@ -246,7 +227,7 @@ imap_cmd_first_line(struct imap_cmd_parser *p, const char *line, size_t len,
 		k++;
 	if (k == 0 || (k < len && line[k] != ' '))
 		return imap_cmd_fail_line(p, IMAP_ERR_BAD_TAG, line, len, cmd_r);
-	p->cur.tag = arena_strndup(p->arena, line, k);
+	p->cur.tag = arena_strndup(p->core.arena, line, k);
 	if (p->cur.tag == NULL)
 		return imap_cmd_fail_line(p, IMAP_ERR_NOMEM, line, len, cmd_r);
 	if (k++ == len)
@@ -262,8 +243,8 @@ imap_cmd_first_line(struct imap_cmd_parser *p, const char *line, size_t len,
 			return imap_cmd_fail_line(p, err, line, len, cmd_r);
 	}
 	p->is_args = true;
-	if (!imap_lex_begin(&p->lex, IMAP_LEX_ROOT, k < len))
-		return imap_cmd_fail_line(p, p->lex.err, line, len, cmd_r);
+	if (!imap_lex_begin(&p->core.lex, IMAP_LEX_ROOT, k < len))
+		return imap_cmd_fail_line(p, p->core.lex.err, line, len, cmd_r);
 	return imap_cmd_args(p, line, len, k < len ? k + 1 : k, cmd_r);
 }
 
@@ -271,15 +252,15 @@ static int
 imap_cmd_literal(struct imap_cmd_parser *p, struct imap_cmd *cmd_r)
 {
 	size_t len;
-	const char *data = imap_frame_literal(&p->frame, &len);
+	const char *data = imap_frame_literal(&p->core.frame, &len);
 
-	if (!p->lex.lit_is_literal8 && memchr(data, '\0', len) != NULL) {
-		imap_frame_skip_line(&p->frame);
+	if (!p->core.lex.lit_is_literal8 && memchr(data, '\0', len) != NULL) {
+		imap_frame_skip_line(&p->core.frame);
 		return imap_cmd_fail(p, IMAP_ERR_LITERAL_NUL, cmd_r);
 	}
-	if (!imap_lex_literal(&p->lex, data, len)) {
-		imap_frame_skip_line(&p->frame);
-		return imap_cmd_fail(p, p->lex.err, cmd_r);
+	if (!imap_lex_literal(&p->core.lex, data, len)) {
+		imap_frame_skip_line(&p->core.frame);
+		return imap_cmd_fail(p, p->core.lex.err, cmd_r);
 	}
 	return 0;
 }
@@ -294,15 +275,15 @@ imap_cmd_parser_next(struct imap_cmd_parser *p, struct imap_cmd *cmd_r)
 	if (p->is_done)
 		imap_cmd_clear(p);
 	for (;;) {
-		ev = imap_frame_next(&p->frame);
+		ev = imap_frame_next(&p->core.frame);
 		if (ev == 0)
 			return 0;
 		if (ev < 0)
-			return imap_cmd_fail(p, p->frame.err, cmd_r);
+			return imap_cmd_fail(p, p->core.frame.err, cmd_r);
 		if (ev == IMAP_FRAME_EV_LITERAL) {
 			r = imap_cmd_literal(p, cmd_r);
 		} else {
-			line = imap_frame_line(&p->frame, &len);
+			line = imap_frame_line(&p->core.frame, &len);
 			r = p->is_args ? imap_cmd_args(p, line, len, 0, cmd_r) :
 			    imap_cmd_first_line(p, line, len, cmd_r);
 		}
@@ -311,8 +292,8 @@ imap_cmd_parser_next(struct imap_cmd_parser *p, struct imap_cmd *cmd_r)
 	}
 	if (r < 0)
 		return -1;
-	p->cur.raw = p->frame.raw.data;
-	p->cur.raw_len = p->frame.raw.len;
+	p->cur.raw = p->core.frame.raw.data;
+	p->cur.raw_len = p->core.frame.raw.len;
 	*cmd_r = p->cur;
 	p->is_done = r == 1;
 	return r;
@@ -328,15 +309,15 @@ imap_cmd_parser_take_line(struct imap_cmd_parser *p, const char **line_r, size_t
 
 	if (p->is_done)
 		imap_cmd_clear(p);
-	ev = imap_frame_next(&p->frame);
+	ev = imap_frame_next(&p->core.frame);
 	if (ev == 0)
 		return 0;
 	if (ev < 0 || ev != IMAP_FRAME_EV_LINE) {
 		p->is_args = true;	/* no tag to guess */
-		return imap_cmd_fail(p, ev < 0 ? p->frame.err : IMAP_ERR_BAD_LITERAL, &ignored);
+		return imap_cmd_fail(p, ev < 0 ? p->core.frame.err : IMAP_ERR_BAD_LITERAL, &ignored);
 	}
-	line = imap_frame_line(&p->frame, &len);
-	*line_r = arena_strndup(p->arena, line, len);
+	line = imap_frame_line(&p->core.frame, &len);
+	*line_r = arena_strndup(p->core.arena, line, len);
 	*len_r = len;
 	p->is_done = true;
 	if (*line_r == NULL)
@@ -353,13 +334,13 @@ imap_cmd_parser_error(const struct imap_cmd_parser *p)
 uint64_t
 imap_cmd_parser_discarding(const struct imap_cmd_parser *p)
 {
-	return p->frame.state == IMAP_FRAME_SKIP_LITERAL ? p->frame.lit_left : 0;
+	return p->core.frame.state == IMAP_FRAME_SKIP_LITERAL ? p->core.frame.lit_left : 0;
 }
 
 size_t
 imap_cmd_parser_pending(const struct imap_cmd_parser *p)
 {
-	return imap_frame_pending(&p->frame) + (p->is_done ? 0 : p->frame.raw.len);
+	return imap_frame_pending(&p->core.frame) + (p->is_done ? 0 : p->core.frame.raw.len);
 }
 
 size_t

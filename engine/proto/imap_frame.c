@@ -21,9 +21,11 @@
  *   announced "{n}" waits for a continuation it will not get, so the
  *   command is over). The next line starts a new item.
  */
+#include "arena.h"
 #include "imap_private.h"
 
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #define IMAP_FRAME_IN_CAP	((size_t)16 << 10)
@@ -386,4 +388,37 @@ imap_frame_literal(const struct imap_frame *f, size_t *len_r)
 {
 	*len_r = f->ev_len;
 	return f->raw.data != NULL ? f->raw.data + f->ev_start : "";
+}
+
+size_t
+imap_sat_add(size_t a, size_t b)
+{
+	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+#define IMAP_CORE_NODE_COST	256	/* arena bytes per node, generous */
+
+bool
+imap_core_init(struct imap_core *c, bool is_server)
+{
+	size_t amax = imap_sat_add(c->lim.max_size, 2 * c->lim.max_line);
+
+	amax = imap_sat_add(amax, c->lim.max_nodes < SIZE_MAX / IMAP_CORE_NODE_COST ?
+	    c->lim.max_nodes * IMAP_CORE_NODE_COST : SIZE_MAX);
+	c->arena = arena_new(imap_sat_add(amax, (size_t)1 << 20));
+	if (c->arena == NULL ||
+	    !imap_frame_init(&c->frame, c->lim.max_line, c->lim.max_size, is_server) ||
+	    !imap_lex_init(&c->lex, c->arena, c->lim.max_depth, c->lim.max_nodes, is_server)) {
+		imap_core_release(c);
+		return false;
+	}
+	return true;
+}
+
+void
+imap_core_release(struct imap_core *c)
+{
+	imap_frame_release(&c->frame);
+	imap_lex_release(&c->lex);
+	arena_free(&c->arena);
 }

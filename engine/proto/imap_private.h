@@ -121,6 +121,23 @@ struct imap_lex {
 bool imap_lex_init(struct imap_lex *lx, struct arena *arena, size_t max_depth,
     size_t max_nodes, bool allow_nonsync);
 void imap_lex_release(struct imap_lex *lx);
+
+/* What both parsers are built from: their limits, the arena their items
+ * live in, line and literal framing, and the lexer. */
+struct imap_core {
+	struct imap_frame frame;
+	struct imap_lex lex;
+	struct arena *arena;
+	struct imap_limits lim;
+};
+
+/* a + b, or SIZE_MAX when that overflows. */
+size_t imap_sat_add(size_t a, size_t b);
+/* Set up c for c->lim (already filled in); the arena holds one item on the
+ * wire plus two lines and max_nodes nodes. false on ENOMEM, c released. */
+bool imap_core_init(struct imap_core *c, bool is_server);
+/* Free what imap_core_init() made. */
+void imap_core_release(struct imap_core *c);
 /* Start a new item (the arena is the caller's to reset). after_sp: the
  * caller took an SP, so a token must come first. false: NOMEM. */
 bool imap_lex_begin(struct imap_lex *lx, enum imap_lex_mode mode, bool after_sp);

@@ -40,24 +40,14 @@
 #define IMAP_RESP_DEFAULT_LITERAL	((size_t)64 << 20)
 #define IMAP_RESP_DEFAULT_DEPTH		64
 #define IMAP_RESP_DEFAULT_NODES		262144
-#define IMAP_RESP_NODE_COST		256	/* arena bytes per node, generous */
 
 struct imap_resp_parser {
-	struct imap_frame frame;
-	struct imap_lex lex;
-	struct arena *arena;
-	struct imap_limits lim;
+	struct imap_core core;		/* limits, arena, framing, lexer */
 	bool is_done;		/* the last call ended a response or an error */
 	bool is_data;		/* reading the lines of untagged data */
 	struct imap_resp cur;
 	enum imap_error err;
 };
-
-static size_t
-imap_resp_sat_add(size_t a, size_t b)
-{
-	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
-}
 
 static void
 imap_resp_limits(struct imap_limits *l, const struct imap_limits *in)
@@ -69,7 +59,7 @@ imap_resp_limits(struct imap_limits *l, const struct imap_limits *in)
 	l->max_line = in->max_line != 0 ? in->max_line : IMAP_RESP_DEFAULT_LINE;
 	l->max_literal = in->max_literal != 0 ? in->max_literal : IMAP_RESP_DEFAULT_LITERAL;
 	l->max_size = in->max_size != 0 ? in->max_size :
-	    imap_resp_sat_add(l->max_literal, l->max_line);
+	    imap_sat_add(l->max_literal, l->max_line);
 	l->max_nonsync = 0;
 	l->max_depth = in->max_depth != 0 ? in->max_depth : IMAP_RESP_DEFAULT_DEPTH;
 	l->max_nodes = in->max_nodes != 0 ? in->max_nodes : IMAP_RESP_DEFAULT_NODES;
@@ -79,20 +69,12 @@ struct imap_resp_parser *
 imap_resp_parser_new(const struct imap_limits *lim)
 {
 	struct imap_resp_parser *p = calloc(1, sizeof(*p));
-	size_t amax;
 
 	if (p == NULL)
 		return NULL;
-	imap_resp_limits(&p->lim, lim);
-	amax = imap_resp_sat_add(p->lim.max_size, p->lim.max_line);
-	amax = imap_resp_sat_add(amax, p->lim.max_line);
-	amax = imap_resp_sat_add(amax, p->lim.max_nodes < SIZE_MAX / IMAP_RESP_NODE_COST ?
-	    p->lim.max_nodes * IMAP_RESP_NODE_COST : SIZE_MAX);
-	p->arena = arena_new(imap_resp_sat_add(amax, (size_t)1 << 20));
-	if (p->arena == NULL ||
-	    !imap_frame_init(&p->frame, p->lim.max_line, p->lim.max_size, false) ||
-	    !imap_lex_init(&p->lex, p->arena, p->lim.max_depth, p->lim.max_nodes, false)) {
-		imap_resp_parser_free(&p);
+	imap_resp_limits(&p->core.lim, lim);
+	if (!imap_core_init(&p->core, false)) {
+		free(p);
 		return NULL;
 	}
 	p->is_done = true;	/* the first _next() starts from a clean item */
@@ -104,9 +86,7 @@ imap_resp_parser_free(struct imap_resp_parser **pp)
 {
 	if (pp == NULL || *pp == NULL)
 		return;
-	imap_frame_release(&(*pp)->frame);
-	imap_lex_release(&(*pp)->lex);
-	arena_free(&(*pp)->arena);
+	imap_core_release(&(*pp)->core);
 	free(*pp);
 	*pp = NULL;
 }
@@ -115,8 +95,8 @@ imap_resp_parser_free(struct imap_resp_parser **pp)
 static void
 imap_resp_clear(struct imap_resp_parser *p)
 {
-	arena_reset(p->arena);
-	imap_frame_begin_item(&p->frame);
+	arena_reset(p->core.arena);
+	imap_frame_begin_item(&p->core.frame);
 	memset(&p->cur, 0, sizeof(p->cur));
 	p->cur.text = "";
 	p->cur.code_text = "";
@@ -127,7 +107,7 @@ imap_resp_clear(struct imap_resp_parser *p)
 void
 imap_resp_parser_reset(struct imap_resp_parser *p)
 {
-	imap_frame_reset(&p->frame);
+	imap_frame_reset(&p->core.frame);
 	imap_resp_clear(p);
 	p->err = IMAP_ERR_NONE;
 }
@@ -135,7 +115,7 @@ imap_resp_parser_reset(struct imap_resp_parser *p)
 size_t
 imap_resp_parser_feed(struct imap_resp_parser *p, const void *data, size_t len)
 {
-	return imap_frame_feed(&p->frame, data, len);
+	return imap_frame_feed(&p->core.frame, data, len);
 }
 
 static int
@@ -151,7 +131,7 @@ static int
 imap_resp_fail_line(struct imap_resp_parser *p, enum imap_error err,
     const char *line, size_t len)
 {
-	imap_frame_skip_after_line(&p->frame, line, len);
+	imap_frame_skip_after_line(&p->core.frame, line, len);
 	return imap_resp_fail(p, err);
 }
 
@@ -197,11 +177,11 @@ imap_resp_code_fallback(struct imap_resp_parser *p, const char *s, size_t len, s
 		if (close == NULL)
 			return false;
 		end = (size_t)(close - s);
-		p->cur.code_text = arena_strndup(p->arena, s + j + 1, end - j - 1);
+		p->cur.code_text = arena_strndup(p->core.arena, s + j + 1, end - j - 1);
 	} else {
 		p->cur.code_text = "";
 	}
-	p->cur.code = imap_node_strdup_upper(p->arena, s + 1, j - 1);
+	p->cur.code = imap_node_strdup_upper(p->core.arena, s + 1, j - 1);
 	p->cur.code_args = NULL;
 	*pos_r = end + 1;
 	return p->cur.code != NULL && p->cur.code_text != NULL;
@@ -211,13 +191,13 @@ imap_resp_code_fallback(struct imap_resp_parser *p, const char *s, size_t len, s
 static bool
 imap_resp_code_lexed(struct imap_resp_parser *p, const char *s, size_t pos)
 {
-	const struct imap_node *root = imap_lex_root(&p->lex);
+	const struct imap_node *root = imap_lex_root(&p->core.lex);
 	const struct imap_node *name = root->items[0];
-	struct imap_node *args = arena_alloc(p->arena, sizeof(*args));	/* not the peer's */
+	struct imap_node *args = arena_alloc(p->core.arena, sizeof(*args));	/* not the peer's */
 	size_t start = 1 + name->len;
 
 	if (args == NULL) {
-		p->lex.err = IMAP_ERR_NOMEM;
+		p->core.lex.err = IMAP_ERR_NOMEM;
 		return false;
 	}
 	args->kind = IMAP_NODE_LIST;
@@ -227,10 +207,10 @@ imap_resp_code_lexed(struct imap_resp_parser *p, const char *s, size_t pos)
 	if (s[start] == ' ')
 		start++;
 	p->cur.code_args = args;
-	p->cur.code = imap_node_strdup_upper(p->arena, name->str, name->len);
-	p->cur.code_text = arena_strndup(p->arena, s + start, pos - 1 - start);
+	p->cur.code = imap_node_strdup_upper(p->core.arena, name->str, name->len);
+	p->cur.code_text = arena_strndup(p->core.arena, s + start, pos - 1 - start);
 	if (p->cur.code == NULL || p->cur.code_text == NULL) {
-		p->lex.err = IMAP_ERR_NOMEM;
+		p->core.lex.err = IMAP_ERR_NOMEM;
 		return false;
 	}
 	return true;
@@ -244,18 +224,18 @@ imap_resp_code(struct imap_resp_parser *p, const char *s, size_t len, size_t *po
 	const struct imap_node *root;
 	size_t pos = 1;
 
-	if (!imap_lex_begin(&p->lex, IMAP_LEX_CODE, false))
+	if (!imap_lex_begin(&p->core.lex, IMAP_LEX_CODE, false))
 		return -1;
-	if (imap_lex_run(&p->lex, s, len, &pos) == IMAP_LEX_END) {
-		root = imap_lex_root(&p->lex);
+	if (imap_lex_run(&p->core.lex, s, len, &pos) == IMAP_LEX_END) {
+		root = imap_lex_root(&p->core.lex);
 		if (root->count > 0 && (root->items[0]->kind == IMAP_NODE_ATOM ||
 		    root->items[0]->kind == IMAP_NODE_NUMBER ||
 		    root->items[0]->kind == IMAP_NODE_NIL)) {
 			*pos_r = pos;
 			return imap_resp_code_lexed(p, s, pos) ? 1 : -1;
 		}
-	} else if (p->lex.err == IMAP_ERR_TOO_DEEP || p->lex.err == IMAP_ERR_TOO_MANY_NODES ||
-	    p->lex.err == IMAP_ERR_NOMEM) {
+	} else if (p->core.lex.err == IMAP_ERR_TOO_DEEP || p->core.lex.err == IMAP_ERR_TOO_MANY_NODES ||
+	    p->core.lex.err == IMAP_ERR_NOMEM) {
 		return -1;
 	}
 	return imap_resp_code_fallback(p, s, len, pos_r) ? 1 : 0;
@@ -271,7 +251,7 @@ imap_resp_text(struct imap_resp_parser *p, const char *s, size_t len)
 	if (len > 0 && s[0] == '[') {
 		r = imap_resp_code(p, s, len, &pos);
 		if (r < 0)
-			return imap_resp_fail(p, p->lex.err);
+			return imap_resp_fail(p, p->core.lex.err);
 		if (r > 0 && (pos == len || s[pos] == ' ')) {
 			if (pos < len)
 				pos++;
@@ -283,7 +263,7 @@ imap_resp_text(struct imap_resp_parser *p, const char *s, size_t len)
 	}
 	if (p->cur.code == NULL)
 		p->cur.code_text = "";
-	p->cur.text = arena_strndup(p->arena, s + pos, len - pos);
+	p->cur.text = arena_strndup(p->core.arena, s + pos, len - pos);
 	p->cur.text_len = len - pos;
 	return p->cur.text != NULL ? 1 : imap_resp_fail(p, IMAP_ERR_NOMEM);
 }
@@ -292,7 +272,7 @@ imap_resp_text(struct imap_resp_parser *p, const char *s, size_t len)
 static int
 imap_resp_data_done(struct imap_resp_parser *p, const char *line, size_t len)
 {
-	const struct imap_node *root = imap_lex_root(&p->lex);
+	const struct imap_node *root = imap_lex_root(&p->core.lex);
 	const struct imap_node *kw;
 	size_t i = 0;
 
@@ -304,7 +284,7 @@ imap_resp_data_done(struct imap_resp_parser *p, const char *line, size_t len)
 	kw = imap_node_list_get(root, i);
 	if (kw == NULL || kw->kind != IMAP_NODE_ATOM)
 		return imap_resp_fail_line(p, IMAP_ERR_BAD_RESPONSE, line, len);
-	p->cur.name = imap_node_strdup_upper(p->arena, kw->str, kw->len);
+	p->cur.name = imap_node_strdup_upper(p->core.arena, kw->str, kw->len);
 	if (p->cur.name == NULL)
 		return imap_resp_fail_line(p, IMAP_ERR_NOMEM, line, len);
 	p->cur.data = root;
@@ -316,17 +296,17 @@ imap_resp_data_done(struct imap_resp_parser *p, const char *line, size_t len)
 static int
 imap_resp_data(struct imap_resp_parser *p, const char *line, size_t len, size_t pos)
 {
-	struct imap_lex *lx = &p->lex;
+	struct imap_lex *lx = &p->core.lex;
 	int r = imap_lex_run(lx, line, len, &pos);
 
 	if (r == IMAP_LEX_END)
 		return imap_resp_data_done(p, line, len);
 	if (r < 0)
 		return imap_resp_fail_line(p, lx->err, line, len);
-	if (lx->lit_size > p->lim.max_literal)
+	if (lx->lit_size > p->core.lim.max_literal)
 		return imap_resp_fail_line(p, IMAP_ERR_LITERAL_TOO_LARGE, line, len);
-	if (!imap_frame_start_literal(&p->frame, lx->lit_size))
-		return imap_resp_fail_line(p, p->frame.err, line, len);
+	if (!imap_frame_start_literal(&p->core.frame, lx->lit_size))
+		return imap_resp_fail_line(p, p->core.frame.err, line, len);
 	return 0;
 }
 
@@ -343,8 +323,8 @@ imap_resp_untagged(struct imap_resp_parser *p, const char *line, size_t len)
 	if (p->cur.status != IMAP_STATUS_NONE)
 		return imap_resp_text(p, line + 2 + k + (2 + k < len), len - 2 - k - (2 + k < len));
 	p->is_data = true;
-	if (!imap_lex_begin(&p->lex, IMAP_LEX_ROOT, true))
-		return imap_resp_fail_line(p, p->lex.err, line, len);
+	if (!imap_lex_begin(&p->core.lex, IMAP_LEX_ROOT, true))
+		return imap_resp_fail_line(p, p->core.lex.err, line, len);
 	return imap_resp_data(p, line, len, 2);
 }
 
@@ -358,7 +338,7 @@ imap_resp_tagged(struct imap_resp_parser *p, const char *line, size_t len)
 	if (k == 0 || (k < len && line[k] != ' '))
 		return imap_resp_fail_line(p, IMAP_ERR_BAD_TAG, line, len);
 	p->cur.kind = IMAP_RESP_TAGGED;
-	p->cur.tag = arena_strndup(p->arena, line, k);
+	p->cur.tag = arena_strndup(p->core.arena, line, k);
 	if (p->cur.tag == NULL)
 		return imap_resp_fail_line(p, IMAP_ERR_NOMEM, line, len);
 	if (k == len)
@@ -397,15 +377,15 @@ static int
 imap_resp_literal(struct imap_resp_parser *p)
 {
 	size_t len;
-	const char *data = imap_frame_literal(&p->frame, &len);
+	const char *data = imap_frame_literal(&p->core.frame, &len);
 
-	if (!p->lex.lit_is_literal8 && memchr(data, '\0', len) != NULL) {
-		imap_frame_skip_line(&p->frame);
+	if (!p->core.lex.lit_is_literal8 && memchr(data, '\0', len) != NULL) {
+		imap_frame_skip_line(&p->core.frame);
 		return imap_resp_fail(p, IMAP_ERR_LITERAL_NUL);
 	}
-	if (!imap_lex_literal(&p->lex, data, len)) {
-		imap_frame_skip_line(&p->frame);
-		return imap_resp_fail(p, p->lex.err);
+	if (!imap_lex_literal(&p->core.lex, data, len)) {
+		imap_frame_skip_line(&p->core.frame);
+		return imap_resp_fail(p, p->core.lex.err);
 	}
 	return 0;
 }
@@ -414,7 +394,7 @@ static int
 imap_resp_line(struct imap_resp_parser *p)
 {
 	size_t len;
-	const char *line = imap_frame_line(&p->frame, &len);
+	const char *line = imap_frame_line(&p->core.frame, &len);
 
 	if (p->is_data)
 		return imap_resp_data(p, line, len, 0);
@@ -429,19 +409,19 @@ imap_resp_parser_next(struct imap_resp_parser *p, struct imap_resp *resp_r)
 	if (p->is_done)
 		imap_resp_clear(p);
 	for (;;) {
-		ev = imap_frame_next(&p->frame);
+		ev = imap_frame_next(&p->core.frame);
 		if (ev == 0)
 			return 0;
 		if (ev < 0)
-			return imap_resp_fail(p, p->frame.err);
+			return imap_resp_fail(p, p->core.frame.err);
 		r = ev == IMAP_FRAME_EV_LITERAL ? imap_resp_literal(p) : imap_resp_line(p);
 		if (r < 0)
 			return -1;
 		if (r == 1)
 			break;
 	}
-	p->cur.raw = p->frame.raw.data;
-	p->cur.raw_len = p->frame.raw.len;
+	p->cur.raw = p->core.frame.raw.data;
+	p->cur.raw_len = p->core.frame.raw.len;
 	*resp_r = p->cur;
 	p->is_done = true;
 	return 1;
@@ -456,5 +436,5 @@ imap_resp_parser_error(const struct imap_resp_parser *p)
 size_t
 imap_resp_parser_pending(const struct imap_resp_parser *p)
 {
-	return imap_frame_pending(&p->frame) + (p->is_done ? 0 : p->frame.raw.len);
+	return imap_frame_pending(&p->core.frame) + (p->is_done ? 0 : p->core.frame.raw.len);
 }
