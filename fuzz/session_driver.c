@@ -4,6 +4,7 @@
  */
 #include "session_driver.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -103,6 +104,29 @@ drv_cleanup(void)
 		session_driver_rm_tree(drv.dir);
 }
 
+/* Remove the directories of earlier runs whose process is gone (libFuzzer
+ * ends with _Exit() after a crash or -max_total_time, so atexit() does
+ * not always run). Names are mailspec-fuzz-<pid>-XXXXXX. */
+static void
+drv_sweep_stale(const char *base)
+{
+	char path[512];
+	struct dirent *e;
+	long pid;
+	DIR *d;
+
+	if ((d = opendir(base)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (sscanf(e->d_name, "mailspec-fuzz-%ld-", &pid) != 1 || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", base, e->d_name);
+		session_driver_rm_tree(path);
+	}
+	closedir(d);
+}
+
 static void
 drv_make_dir(void)
 {
@@ -114,7 +138,9 @@ drv_make_dir(void)
 	if (base == NULL)
 		base = stat("/dev/shm", &sb) == 0 && access("/dev/shm", W_OK) == 0 ?
 		    "/dev/shm" : getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
-	snprintf(drv.dir, sizeof(drv.dir), "%s/mailspec-fuzz-XXXXXX", base);
+	drv_sweep_stale(base);
+	snprintf(drv.dir, sizeof(drv.dir), "%s/mailspec-fuzz-%ld-XXXXXX", base,
+	    (long)getpid());
 	if (mkdtemp(drv.dir) == NULL) {
 		perror(drv.dir);
 		abort();
