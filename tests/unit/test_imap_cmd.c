@@ -266,33 +266,34 @@ take_all(struct imap_cmd_parser *p, struct run *run)
 	}
 }
 
+struct cmd_feed {
+	struct imap_cmd_parser *p;
+	struct run *run;
+};
+
+static size_t
+cmd_feed(void *ctx, const void *data, size_t len)
+{
+	return imap_cmd_parser_feed(((struct cmd_feed *)ctx)->p, data, len);
+}
+
+static bool
+cmd_drain(void *ctx)
+{
+	struct cmd_feed *c = ctx;
+
+	take_all(c->p, c->run);
+	return true;
+}
+
 static void
 feed_chunked(struct imap_cmd_parser *p, const char *in, size_t len, size_t chunk,
     struct run *run)
 {
-	size_t pos = 0;
+	struct cmd_feed c = { p, run };
+	struct unit_feeder f = { "command parser", cmd_feed, cmd_drain, &c };
 
-	while (pos < len) {
-		size_t n = len - pos < chunk ? len - pos : chunk, done = 0;
-		char *copy = dup_exact(in + pos, n);
-		int idle = 0;
-
-		while (done < n) {
-			size_t k = imap_cmd_parser_feed(p, copy + done, n - done);
-
-			done += k;
-			take_all(p, run);
-			if (k > 0) {
-				idle = 0;
-			} else if (++idle > 1) {
-				CHECKF(0, "command parser stuck at %zu", pos + done);
-				break;
-			}
-		}
-		free(copy);
-		pos += n;
-	}
-	take_all(p, run);
+	unit_feed_chunked(&f, in, len, chunk);
 }
 
 static void

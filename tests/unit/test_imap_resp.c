@@ -348,33 +348,35 @@ take_all(struct imap_resp_parser *p, const struct imap_limits *lim, struct run *
 	}
 }
 
+struct resp_feed {
+	struct imap_resp_parser *p;
+	const struct imap_limits *lim;
+	struct run *run;
+};
+
+static size_t
+resp_feed(void *ctx, const void *data, size_t len)
+{
+	return imap_resp_parser_feed(((struct resp_feed *)ctx)->p, data, len);
+}
+
+static bool
+resp_drain(void *ctx)
+{
+	struct resp_feed *r = ctx;
+
+	take_all(r->p, r->lim, r->run);
+	return true;
+}
+
 static void
 feed_chunked(struct imap_resp_parser *p, const struct imap_limits *lim,
     const char *in, size_t len, size_t chunk, struct run *run)
 {
-	size_t pos = 0;
+	struct resp_feed r = { p, lim, run };
+	struct unit_feeder f = { "response parser", resp_feed, resp_drain, &r };
 
-	while (pos < len) {
-		size_t n = len - pos < chunk ? len - pos : chunk, done = 0;
-		char *copy = dup_exact(in + pos, n);
-		int idle = 0;
-
-		while (done < n) {
-			size_t k = imap_resp_parser_feed(p, copy + done, n - done);
-
-			done += k;
-			take_all(p, lim, run);
-			if (k > 0) {
-				idle = 0;
-			} else if (++idle > 1) {
-				CHECKF(0, "response parser stuck at %zu", pos + done);
-				break;
-			}
-		}
-		free(copy);
-		pos += n;
-	}
-	take_all(p, lim, run);
+	unit_feed_chunked(&f, in, len, chunk);
 }
 
 static void

@@ -72,34 +72,34 @@ take_all(struct linebuf *lb, struct buf *out)
 
 /* Feed in[0..len) in chunks of chunk bytes; each chunk is an exact-size
  * heap copy so that ASan catches a read past it. */
+struct lb_run {
+	struct linebuf *lb;
+	struct buf *out;
+};
+
+static size_t
+lb_feed(void *ctx, const void *data, size_t len)
+{
+	return linebuf_feed(((struct lb_run *)ctx)->lb, data, len);
+}
+
+static bool
+lb_drain(void *ctx)
+{
+	struct lb_run *r = ctx;
+
+	take_all(r->lb, r->out);
+	return true;
+}
+
 static void
 feed_chunked(struct linebuf *lb, const char *in, size_t len, size_t chunk,
     struct buf *out)
 {
-	size_t pos = 0;
+	struct lb_run r = { lb, out };
+	struct unit_feeder f = { "linebuf", lb_feed, lb_drain, &r };
 
-	while (pos < len) {
-		size_t n = len - pos < chunk ? len - pos : chunk, done = 0;
-		char *copy = malloc(n);
-		int idle = 0;
-
-		memcpy(copy, in + pos, n);
-		while (done < n) {
-			size_t k = linebuf_feed(lb, copy + done, n - done);
-
-			done += k;
-			take_all(lb, out);
-			if (k > 0) {
-				idle = 0;
-			} else if (++idle > 1) {
-				CHECKF(0, "linebuf stuck at %zu", pos + done);
-				break;
-			}
-		}
-		free(copy);
-		pos += n;
-	}
-	take_all(lb, out);
+	unit_feed_chunked(&f, in, len, chunk);
 }
 
 static void

@@ -271,36 +271,35 @@ take_all(struct pop3_resp_parser *p, const char *expect, size_t *nresp, struct b
 	}
 }
 
+struct pop3_feed {
+	struct pop3_resp_parser *p;
+	const char *expect;
+	size_t nresp;
+	struct buf *out;
+};
+
+static size_t
+pop3_feed_bytes(void *ctx, const void *data, size_t len)
+{
+	return pop3_resp_parser_feed(((struct pop3_feed *)ctx)->p, data, len);
+}
+
+static bool
+pop3_drain(void *ctx)
+{
+	struct pop3_feed *r = ctx;
+
+	return take_all(r->p, r->expect, &r->nresp, r->out);
+}
+
 static void
 feed_chunked(struct pop3_resp_parser *p, const char *expect, const char *in,
     size_t len, size_t chunk, struct buf *out)
 {
-	size_t pos = 0, nresp = 0;
-	bool is_ok = true;
+	struct pop3_feed r = { p, expect, 0, out };
+	struct unit_feeder f = { "response parser", pop3_feed_bytes, pop3_drain, &r };
 
-	while (pos < len && is_ok) {
-		size_t n = len - pos < chunk ? len - pos : chunk, done = 0;
-		char *copy = malloc(n);
-		int idle = 0;
-
-		memcpy(copy, in + pos, n);
-		while (done < n && is_ok) {
-			size_t k = pop3_resp_parser_feed(p, copy + done, n - done);
-
-			done += k;
-			is_ok = take_all(p, expect, &nresp, out);
-			if (k > 0) {
-				idle = 0;
-			} else if (++idle > 1) {
-				CHECKF(0, "response parser stuck at %zu", pos + done);
-				is_ok = false;
-			}
-		}
-		free(copy);
-		pos += n;
-	}
-	if (is_ok)
-		take_all(p, expect, &nresp, out);
+	unit_feed_chunked(&f, in, len, chunk);
 }
 
 static void

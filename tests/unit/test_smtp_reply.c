@@ -154,34 +154,34 @@ take_all(struct smtp_reply_parser *p, struct buf *out)
 	}
 }
 
+struct reply_run {
+	struct smtp_reply_parser *p;
+	struct buf *out;
+};
+
+static size_t
+reply_feed(void *ctx, const void *data, size_t len)
+{
+	return smtp_reply_parser_feed(((struct reply_run *)ctx)->p, data, len);
+}
+
+static bool
+reply_drain(void *ctx)
+{
+	struct reply_run *r = ctx;
+
+	take_all(r->p, r->out);
+	return true;
+}
+
 static void
 feed_chunked(struct smtp_reply_parser *p, const char *in, size_t len,
     size_t chunk, struct buf *out)
 {
-	size_t pos = 0;
+	struct reply_run r = { p, out };
+	struct unit_feeder f = { "reply parser", reply_feed, reply_drain, &r };
 
-	while (pos < len) {
-		size_t n = len - pos < chunk ? len - pos : chunk, done = 0;
-		char *copy = malloc(n);
-		int idle = 0;
-
-		memcpy(copy, in + pos, n);
-		while (done < n) {
-			size_t k = smtp_reply_parser_feed(p, copy + done, n - done);
-
-			done += k;
-			take_all(p, out);
-			if (k > 0) {
-				idle = 0;
-			} else if (++idle > 1) {
-				CHECKF(0, "reply parser stuck at %zu", pos + done);
-				break;
-			}
-		}
-		free(copy);
-		pos += n;
-	}
-	take_all(p, out);
+	unit_feed_chunked(&f, in, len, chunk);
 }
 
 static void
