@@ -26,6 +26,45 @@ ms_need_root() {
 }
 
 # ms_check_addr ADDR: loopback only.
+# ms_parse_args "LISTENERS" "$@": the options of a start script. LISTENERS
+# names the --PORT options it takes (of smtp submission pop3 pop3s imap
+# imaps); each sets SMTP, SUBM, POP3, POP3S, IMAP or IMAPS (defaults from
+# MAILSPEC_<NAME>_PORT), the one argument sets WORK_ARG.
+ms_parse_args() {
+	ms_allowed=" $1 "
+	shift
+	WORK_ARG=""
+	SMTP=${MAILSPEC_SMTP_PORT:-}
+	SUBM=${MAILSPEC_SUBMISSION_PORT:-}
+	POP3=${MAILSPEC_POP3_PORT:-}
+	POP3S=${MAILSPEC_POP3S_PORT:-}
+	IMAP=${MAILSPEC_IMAP_PORT:-}
+	IMAPS=${MAILSPEC_IMAPS_PORT:-}
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--*=*) ms_die "use '${1%%=*} PORT', not $1";;
+		--smtp|--submission|--pop3|--pop3s|--imap|--imaps)
+			case "$ms_allowed" in
+			*" ${1#--} "*) ;;
+			*) ms_die "unknown option $1";;
+			esac
+			[ $# -ge 2 ] || ms_die "$1 needs a port number"
+			case "$1" in
+			--smtp) SMTP=$2;;
+			--submission) SUBM=$2;;
+			--pop3) POP3=$2;;
+			--pop3s) POP3S=$2;;
+			--imap) IMAP=$2;;
+			--imaps) IMAPS=$2;;
+			esac
+			shift 2;;
+		-h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0;;
+		-*) ms_die "unknown option $1";;
+		*) [ -z "$WORK_ARG" ] || ms_die "one work directory only"; WORK_ARG=$1; shift;;
+		esac
+	done
+}
+
 ms_check_addr() {
 	case "$1" in
 	127.*|::1) ;;

@@ -18,25 +18,7 @@ MS_PROG=dovecot-target
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../common.sh"
 
-WORK_ARG=""
-POP3=${MAILSPEC_POP3_PORT:-}
-POP3S=${MAILSPEC_POP3S_PORT:-}
-IMAP=${MAILSPEC_IMAP_PORT:-}
-IMAPS=${MAILSPEC_IMAPS_PORT:-}
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--*=*) ms_die "use '${1%%=*} PORT', not $1";;
-	--smtp|--submission|--pop3|--pop3s|--imap|--imaps)
-		[ $# -ge 2 ] || ms_die "$1 needs a port number";;&
-	--pop3) POP3=$2; shift 2;;
-	--pop3s) POP3S=$2; shift 2;;
-	--imap) IMAP=$2; shift 2;;
-	--imaps) IMAPS=$2; shift 2;;
-	-h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0;;
-	-*) ms_die "unknown option $1";;
-	*) [ -z "$WORK_ARG" ] || ms_die "one work directory only"; WORK_ARG=$1; shift;;
-	esac
-done
+ms_parse_args "pop3 pop3s imap imaps" "$@"
 [ -n "$WORK_ARG" ] || ms_die "usage: $0 WORKDIR [--pop3 P] [--pop3s P] [--imap P] [--imaps P]"
 ms_need_root
 command -v dovecot >/dev/null || ms_die "dovecot is not installed (apt-get install dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd)"

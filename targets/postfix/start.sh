@@ -20,29 +20,7 @@ MS_PROG=postfix-target
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../common.sh"
 
-WORK_ARG=""
-SMTP=${MAILSPEC_SMTP_PORT:-}
-SUBM=${MAILSPEC_SUBMISSION_PORT:-}
-POP3=${MAILSPEC_POP3_PORT:-}
-POP3S=${MAILSPEC_POP3S_PORT:-}
-IMAP=${MAILSPEC_IMAP_PORT:-}
-IMAPS=${MAILSPEC_IMAPS_PORT:-}
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--*=*) ms_die "use '${1%%=*} PORT', not $1";;
-	--smtp|--submission|--pop3|--pop3s|--imap|--imaps)
-		[ $# -ge 2 ] || ms_die "$1 needs a port number";;&
-	--smtp) SMTP=$2; shift 2;;
-	--submission) SUBM=$2; shift 2;;
-	--pop3) POP3=$2; shift 2;;
-	--pop3s) POP3S=$2; shift 2;;
-	--imap) IMAP=$2; shift 2;;
-	--imaps) IMAPS=$2; shift 2;;
-	-h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0;;
-	-*) ms_die "unknown option $1";;
-	*) [ -z "$WORK_ARG" ] || ms_die "one work directory only"; WORK_ARG=$1; shift;;
-	esac
-done
+ms_parse_args "smtp submission pop3 pop3s imap imaps" "$@"
 [ -n "$WORK_ARG" ] || ms_die "usage: $0 WORKDIR [--smtp P] [--submission P] [--pop3 P] ..."
 ms_need_root
 command -v postfix >/dev/null && [ -x /usr/lib/postfix/sbin/master ] ||
