@@ -197,19 +197,11 @@ def received_field(data):
     return data[:len(data) - len(strip_received(data))]
 
 
-class RawSMTP:
-    """A line client that shows exactly what the server sends."""
-
-    def __init__(self, addr, timeout=10.0, source=None, tls_wrap=False):
-        self.addr = addr
-        family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
-        self.sock = socket.socket(family, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
-        if source:
-            self.sock.bind((source, 0))
-        self.sock.connect(addr)
-        self.buf = b""
-        self.greeting = None
+class _RawClient:
+    """Socket plumbing shared by the raw protocol clients: line reading
+    over a buffer, sending, closing, waiting for the server to close."""
+    # what counts as "the server closed" in expect_closed()
+    _closed_errors = (ConnectionResetError, BrokenPipeError, ssl.SSLError)
 
     def close(self):
         try:
@@ -234,11 +226,43 @@ class RawSMTP:
             raise EOFError("server closed the connection")
         self.buf += chunk
 
-    def line(self):
+    def raw_line(self):
+        """One line without CRLF, bytes."""
         while b"\r\n" not in self.buf:
             self._fill()
         ln, self.buf = self.buf.split(b"\r\n", 1)
-        return ln.decode("utf-8", "replace")
+        return ln
+
+    def line(self):
+        return self.raw_line().decode("utf-8", "replace")
+
+    def expect_closed(self, timeout=10.0):
+        """True when the server closes the connection within timeout."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                if not self.sock.recv(65536):
+                    return True
+        except self._closed_errors:
+            return True
+        except socket.timeout:
+            return False
+
+
+class RawSMTP(_RawClient):
+    """A line client that shows exactly what the server sends."""
+    _closed_errors = (ConnectionResetError, BrokenPipeError)
+
+    def __init__(self, addr, timeout=10.0, source=None, tls_wrap=False):
+        self.addr = addr
+        family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        if source:
+            self.sock.bind((source, 0))
+        self.sock.connect(addr)
+        self.buf = b""
+        self.greeting = None
 
     def reply(self):
         """(code, [text lines]) of one possibly multi-line reply."""
@@ -270,17 +294,6 @@ class RawSMTP:
         assert self.buf == b"", self.buf
         self.sock = ctx.wrap_socket(self.sock)
 
-    def expect_closed(self, timeout=10.0):
-        """True when the server closes the connection within timeout."""
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                if not self.sock.recv(65536):
-                    return True
-        except (ConnectionResetError, BrokenPipeError):
-            return True
-        except socket.timeout:
-            return False
 
     def send_message(self, sender, rcpts, body, ehlo=True):
         """A whole transaction; returns the final reply."""
@@ -295,7 +308,7 @@ class RawSMTP:
         return self.reply()
 
 
-class RawPOP3:
+class RawPOP3(_RawClient):
     """A POP3 line client that shows exactly what the server sends
     (RFC 1939 §3): status lines, and dot-terminated bodies unstuffed."""
 
@@ -305,32 +318,6 @@ class RawPOP3:
         if implicit_tls:
             self.sock = _client_tls().wrap_socket(self.sock)
         self.buf = b""
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode()
-        self.sock.sendall(data)
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError("server closed the connection")
-            self.buf += chunk
-        ln, self.buf = self.buf.split(b"\r\n", 1)
-        return ln.decode("utf-8", "replace")
 
     def status(self):
         """One status line: (True for +OK / False for -ERR / "+" for a
@@ -378,20 +365,8 @@ class RawPOP3:
         assert ok is True, text
         return text
 
-    def expect_closed(self, timeout=10.0):
-        """True when the server closes the connection within timeout."""
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                if not self.sock.recv(65536):
-                    return True
-        except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
-            return True
-        except socket.timeout:
-            return False
 
-
-class RawIMAP:
+class RawIMAP(_RawClient):
     """An IMAP client that shows exactly what the server sends (RFC 9051
     §2.2): lines, with any literal ({n} at the end of a line) read and
     kept inside the line it belongs to."""
@@ -403,36 +378,6 @@ class RawIMAP:
             self.sock = _client_tls().wrap_socket(self.sock)
         self.buf = b""
         self.ntag = 0
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode()
-        self.sock.sendall(data)
-
-    def _fill(self):
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise EOFError("server closed the connection")
-        self.buf += chunk
-
-    def raw_line(self):
-        """One line without CRLF, bytes."""
-        while b"\r\n" not in self.buf:
-            self._fill()
-        ln, self.buf = self.buf.split(b"\r\n", 1)
-        return ln
 
     def line(self):
         """One response: a line, literals included (str, "replace")."""
@@ -491,18 +436,6 @@ class RawIMAP:
         status, text, _ = self.cmd(f"LOGIN {q(user)} {q(password)}")
         assert status == "OK", text
         return text
-
-    def expect_closed(self, timeout=10.0):
-        """True when the server closes the connection within timeout."""
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                if not self.sock.recv(65536):
-                    return True
-        except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
-            return True
-        except socket.timeout:
-            return False
 
 
 def imap_served_quickly(server, name="imap"):
