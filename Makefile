@@ -83,6 +83,7 @@ ENGINE_SRCS := \
 	engine/judge_pop3.c \
 	engine/exec_imap.c \
 	engine/judge_imap.c \
+	engine/judge_fetch.c \
 	engine/probe.c \
 	engine/results.c \
 	engine/select.c \

@@ -46,6 +46,37 @@ exec_expand(struct exec *x, const struct text *t, struct buf *out)
 	return STEP_RC_OK;
 }
 
+/* The scenario's fixture, or a scenario error for a prelude's
+ * {fixture: true} run by a scenario without one. */
+static enum step_rc
+exec_fixture(struct exec *x, const struct text **fx_r)
+{
+	*fx_r = &x->scn->fixture;
+	if (x->scn->fixture.s == NULL)
+		return exec_fail(x, STEP_RC_SCENARIO_ERROR, "{fixture: true} in a scenario "
+		    "without fixture:");
+	return STEP_RC_OK;
+}
+
+enum step_rc
+exec_expand_line(struct exec *x, const struct text *t, struct buf *out)
+{
+	const struct text *fx;
+	enum step_rc rc;
+	size_t len;
+
+	if (!t->is_fixture)
+		return exec_expand(x, t, out);
+	if ((rc = exec_fixture(x, &fx)) != STEP_RC_OK)
+		return rc;
+	len = fx->len;
+	if (len >= 2 && fx->s[len - 2] == '\r' && fx->s[len - 1] == '\n')
+		len -= 2;	/* the caller's line joining gives it back */
+	if (!buf_append(out, fx->s, len))
+		return exec_fail(x, STEP_RC_SCENARIO_ERROR, "the fixture does not fit");
+	return STEP_RC_OK;
+}
+
 static enum step_rc
 exec_build_raw(struct exec *x, const struct step *st, struct buf *out)
 {
@@ -59,6 +90,12 @@ exec_build_raw(struct exec *x, const struct step *st, struct buf *out)
 			rc = exec_expand(x, &p->data, out);
 		else if (p->kind == PIECE_BYTES && !buf_append(out, p->data.s, p->data.len))
 			rc = exec_fail(x, STEP_RC_SCENARIO_ERROR, "send_raw: more than 64 MiB");
+		else if (p->kind == PIECE_FIXTURE) {
+			const struct text *fx;
+			if ((rc = exec_fixture(x, &fx)) == STEP_RC_OK &&
+			    !buf_append(out, fx->s, fx->len))
+				rc = exec_fail(x, STEP_RC_SCENARIO_ERROR, "send_raw: more than 64 MiB");
+		}
 		for (k = 0; p->kind == PIECE_REPEAT && rc == STEP_RC_OK && k < p->count; k++)
 			if (!buf_append(out, p->data.s, p->data.len))
 				rc = exec_fail(x, STEP_RC_SCENARIO_ERROR, "send_raw: more than 64 MiB");
@@ -77,7 +114,7 @@ exec_build_data(struct exec *x, const struct step *st, struct buf *out)
 	for (i = 0; rc == STEP_RC_OK && i < st->nlines; i++) {
 		if (i > 0)
 			buf_puts(&body, "\r\n");
-		rc = exec_expand(x, &st->lines[i], &body);
+		rc = exec_expand_line(x, &st->lines[i], &body);
 	}
 	if (rc == STEP_RC_OK) {
 		char *stuffed = malloc(smtp_data_stuffed_max(body.len));
@@ -393,6 +430,11 @@ exec_builtins(struct exec *x)
 	    (unsigned long)(net_now_us() & 0xffffff),
 	    __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
 	exec_set_str(x, "runid", val);
+	if (x->scn->fixture.s != NULL) {
+		exec_set_str(x, "fixture.name", x->scn->fixture_name);
+		snprintf(val, sizeof(val), "%zu", x->scn->fixture.len);
+		exec_set_str(x, "fixture.size", val);
+	}
 	for (i = 0; i < t->nusers; i++) {
 		snprintf(name, sizeof(name), "user%zu", i + 1);
 		exec_set_str(x, name, t->users[i].name);

@@ -82,6 +82,9 @@ struct exec {
 
 /* exec.c */
 enum step_rc exec_scenario(struct exec *x);
+/* Append a send_data or message: line: expanded text, or the fixture's
+ * bytes without their final CRLF for {fixture: true}. */
+enum step_rc exec_expand_line(struct exec *x, const struct text *t, struct buf *out);
 /* exec_conn.c */
 enum step_rc xconn_open(struct exec *x, struct xconn *c, double timeout);
 void xconn_close(struct exec *x, struct xconn *c, const char *why);
@@ -146,6 +149,11 @@ void xconn_imap_tag(struct exec *x, struct xconn *c, struct buf *out);
 enum step_rc xconn_expect_imap(struct exec *x, struct xconn *c, const struct expect *e,
     double timeout);
 void xconn_untagged_clear(struct xconn *c);
+/* The fetch: checks of e over the untagged responses (judge_fetch.c). */
+enum step_rc judge_imap_fetch(struct exec *x, const struct xconn *c, const struct expect *e,
+    const struct imap_resp *r);
+void judge_imap_fetch_miss(struct exec *x, const struct xconn *c, const struct imap_resp *r,
+    const char *why);
 /* judge_imap.c */
 bool judge_imap_untagged_done(struct exec *x, struct xconn *c, const struct expect *e);
 enum step_rc judge_imap_unexpected(struct exec *x, struct xconn *c, const struct expect *e,

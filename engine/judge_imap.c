@@ -178,6 +178,13 @@ judge_imap_response(struct exec *x, const struct xconn *c, const struct expect *
 	return STEP_RC_OK;
 }
 
+void
+judge_imap_fetch_miss(struct exec *x, const struct xconn *c, const struct imap_resp *r,
+    const char *why)
+{
+	judge_imap_miss(x, c, r, "%s", why);
+}
+
 /* Captures see every untagged response, then the awaited one, each on
  * its own line. */
 static enum step_rc
@@ -214,6 +221,8 @@ judge_imap(struct exec *x, struct xconn *c, const struct expect *e, const struct
 		rc = judge_imap_response(x, c, e, r);
 	if (rc == STEP_RC_OK && e->has_untagged)
 		rc = judge_imap_set(x, c, e, r);
+	if (rc == STEP_RC_OK)
+		rc = judge_imap_fetch(x, c, e, r);
 	if (rc == STEP_RC_OK)
 		rc = judge_imap_captures(x, c, e, r);
 	xconn_untagged_clear(c);

@@ -143,10 +143,7 @@ judge_pop3_message(struct exec *x, const struct expect *e, const struct pop3_res
 
 	buf_init(&want, XPOP3_SUBJECT_MAX);
 	for (i = 0; rc == STEP_RC_OK && i < e->nmessage; i++) {
-		char err[256];
-		if (vars_expand(&x->vars, e->message[i].s, e->message[i].len, VARS_TEXT, &want,
-		    err, sizeof(err)) != 0)
-			rc = exec_fail(x, STEP_RC_SCENARIO_ERROR, "%s", err);
+		rc = exec_expand_line(x, &e->message[i], &want);
 		buf_puts(&want, "\r\n");
 	}
 	if (rc == STEP_RC_OK) {

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@
 #define LOADER_MAX_FILE		(1u << 20)	/* one scenario file */
 #define LOADER_MAX_DEPTH	16		/* folder recursion */
 #define LOADER_MAX_PRELUDE_DEPTH 8
+#define LOADER_MAX_FIXTURE	(16u << 20)	/* one fixture message */
 
 /* ---- top level -------------------------------------------------------- */
 
@@ -239,7 +241,7 @@ loader_default_conn(struct lctx *c)
 
 static const char *const scenario_keys[] = {
 	"id", "title", "protocol", "rfc", "section", "level", "requirement", "tags",
-	"requires", "users", "timeout", "vars", "connections", "steps", NULL
+	"requires", "users", "timeout", "vars", "fixture", "connections", "steps", NULL
 };
 static const char *const prelude_keys[] = { "prelude", "protocol", "steps", NULL };
 
@@ -291,11 +293,94 @@ loader_parse_key(struct lctx *c, const char *key, const yaml_node_t *v)
 		return lget_number(c, v, 0.001, 3600, &s->timeout);
 	if (strcmp(key, "vars") == 0)
 		return lget_kv_map(c, v, &s->vars, &s->nvars);
+	if (strcmp(key, "fixture") == 0)
+		return true;	/* read before the steps, see loader_parse_doc() */
 	if (strcmp(key, "connections") == 0)
 		return loader_parse_conns(c, v);
 	if (strcmp(key, "steps") == 0)
 		return true;	/* parsed last, once connections are known */
 	return false;
+}
+
+/* Read fixtures/<name> from the folder of the scenario file or the
+ * nearest folder above it that has one. false: not found or unreadable
+ * (*why_r says which). */
+static bool
+loader_read_fixture(struct lctx *c, const char *name, const char **why_r)
+{
+	struct scenario *s = c->scn;
+	char real[PATH_MAX], *slash, *data;
+	struct stat sb;
+	FILE *f = NULL;
+	size_t n, size;
+	int depth;
+
+	*why_r = "no fixtures/ folder beside or above the scenario has it";
+	if (realpath(c->file, real) == NULL)
+		return false;
+	for (depth = 0; f == NULL && depth < LOADER_MAX_DEPTH; depth++) {
+		struct buf path;
+
+		if ((slash = strrchr(real, '/')) == NULL)
+			break;
+		*slash = '\0';
+		buf_init(&path, PATH_MAX);
+		buf_printf(&path, "%s/fixtures/%s", real, name);
+		if (path.data != NULL && (f = fopen(path.data, "rb")) != NULL)
+			s->fixture_path = arena_strdup(c->arena, path.data);
+		buf_release(&path);
+		if (real[0] == '\0')
+			break;
+	}
+	if (f == NULL)
+		return false;
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    (uintmax_t)sb.st_size > LOADER_MAX_FIXTURE) {
+		*why_r = "not a regular file of at most 16 MiB";
+		fclose(f);
+		return false;
+	}
+	size = (size_t)sb.st_size;
+	data = arena_alloc(c->arena, size + 3);
+	n = data ? fread(data, 1, size + 1, f) : 0;
+	if (data == NULL || ferror(f) || n != size) {
+		*why_r = data == NULL ? "out of memory" : "read error (or the file changed)";
+		fclose(f);
+		return false;
+	}
+	fclose(f);
+	/* DATA and POP3 need a final line break (RFC 5321 §4.1.1.4). */
+	if (n == 0 || data[n - 1] != '\n') {
+		data[n++] = '\r';
+		data[n++] = '\n';
+	}
+	s->fixture.s = data;
+	s->fixture.len = n;
+	return true;
+}
+
+/* fixture: NAME (scenarios/FORMAT.md "Fixtures"): a file name only. */
+static bool
+loader_parse_fixture(struct lctx *c, const yaml_node_t *v)
+{
+	struct scenario *s = c->scn;
+	const char *why;
+
+	if (!lget_text(c, v, &s->fixture))
+		return false;
+	s->fixture_name = s->fixture.s;
+	s->fixture.s = NULL;
+	if (s->fixture_name[0] == '\0' || s->fixture_name[0] == '.' ||
+	    strchr(s->fixture_name, '/') != NULL) {
+		lerr(c, v, "fixture: a file name in a fixtures/ folder, without '/'");
+		return false;
+	}
+	if (!loader_read_fixture(c, s->fixture_name, &why)) {
+		lerr(c, v, "fixture '%s': %s", s->fixture_name, why);
+		s->fixture.s = NULL;
+		return false;
+	}
+	return true;
 }
 
 static const yaml_node_t *
@@ -364,6 +449,8 @@ loader_parse_doc(struct lctx *c, const yaml_node_t *root)
 	}
 	if (c->scn->nconns == 0)
 		loader_default_conn(c);
+	if (!c->scn->is_prelude && (v = loader_find_key(c, root, "fixture")) != NULL)
+		loader_parse_fixture(c, v);
 	if ((v = loader_find_key(c, root, "steps")) != NULL)
 		loader_parse_steps(c, v);
 }

@@ -4,9 +4,12 @@
  * enhanced codes). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "arena.h"
 #include "base64.h"
+#include "buf.h"
+#include "imap_resp.h"
 #include "loader_private.h"
 
 struct action {
@@ -45,7 +48,7 @@ static const char *const smtp_expect_keys[] = {
 
 static const char *const imap_expect_keys[] = {
 	"tagged", "code", "text", "untagged", "continuation", "greeting", "capture",
-	"closed", NULL
+	"closed", "fetch", NULL
 };
 
 static const char *const pop3_expect_keys[] = {
@@ -378,9 +381,134 @@ loader_untagged(struct lctx *c, const yaml_node_t *n, struct expect *e)
 	return ok;
 }
 
+/* Is n the map {fixture: true}? 1 yes, 0 not such a map, -1 an error
+ * (reported). A scenario must declare fixture:; a prelude uses its
+ * caller's, checked when it runs. */
+static int
+loader_fixture_ref(struct lctx *c, const yaml_node_t *n)
+{
+	yaml_node_pair_t *p = n->data.mapping.pairs.start;
+	yaml_node_t *k;
+	bool b;
+
+	if (n->type != YAML_MAPPING_NODE || n->data.mapping.pairs.top - p != 1)
+		return 0;
+	k = lnode(c, p->key);
+	if (k->type != YAML_SCALAR_NODE || strcmp((const char *)k->data.scalar.value, "fixture"))
+		return 0;
+	if (!lget_bool(c, lnode(c, p->value), &b))
+		return -1;
+	if (!b) {
+		lerr(c, n, "fixture: only true is meaningful here");
+		return -1;
+	}
+	if (!c->scn->is_prelude && c->scn->fixture_name == NULL) {
+		lerr(c, n, "{fixture: true} needs a top-level fixture: NAME.eml");
+		return -1;
+	}
+	return 1;
+}
+
+/* The FETCH items a fetch: map may check (scenarios/FORMAT.md): the
+ * structure items of RFC 9051 §7.5.2 and body sections. 'S': a section
+ * item (BODY[...], BINARY[...], BINARY.SIZE[...]), 'T': a structure item,
+ * 0: neither. */
+static int
+loader_fetch_item_kind(const char *name)
+{
+	static const char *const prefixes[] = { "BODY[", "BINARY[", "BINARY.SIZE[", NULL };
+	size_t i, n;
+
+	if (strcasecmp(name, "BODYSTRUCTURE") == 0 || strcasecmp(name, "BODY") == 0 ||
+	    strcasecmp(name, "ENVELOPE") == 0)
+		return 'T';
+	for (i = 0; prefixes[i] != NULL; i++) {
+		n = strlen(prefixes[i]);
+		if (strncasecmp(name, prefixes[i], n) == 0 && strchr(name + n, ']') != NULL)
+			return 'S';
+	}
+	return 0;
+}
+
+/* An explicit structure value must be IMAP data: "* 1 FETCH (NAME value)". */
+static bool
+loader_fetch_value(struct lctx *c, const yaml_node_t *v, const struct fetch_check *fc)
+{
+	struct imap_resp_parser *rp;
+	struct imap_resp r;
+	struct buf line;
+	int rc = -1;
+
+	if (strstr(fc->value.s, "${") != NULL)
+		return true;	/* checked once the variables are known */
+	buf_init(&line, 1u << 24);
+	buf_printf(&line, "* 1 FETCH (%s ", fc->item.s);
+	buf_append(&line, fc->value.s, fc->value.len);
+	buf_puts(&line, ")\r\n");
+	if ((rp = imap_resp_parser_new(NULL)) != NULL && line.data != NULL &&
+	    imap_resp_parser_feed(rp, line.data, line.len) == line.len)
+		rc = imap_resp_parser_next(rp, &r);
+	if (rc != 1)
+		lerr(c, v, "%s: not IMAP data: %s", fc->item.s, rp == NULL ? "out of memory" :
+		    rc == 0 ? "incomplete (unbalanced parentheses or a short literal?)" :
+		    imap_error_str(imap_resp_parser_error(rp)));
+	else if (imap_fetch_item(&r, fc->item.s) == NULL)
+		lerr(c, v, "%s: the value is not one IMAP item", fc->item.s);
+	imap_resp_parser_free(&rp);
+	buf_release(&line);
+	return rc == 1;
+}
+
+/* fetch: {ITEM: value or {fixture: true}, ...} */
+static bool
+loader_fetch(struct lctx *c, const yaml_node_t *n, struct expect *e)
+{
+	yaml_node_pair_t *p;
+	size_t count;
+	bool ok = true;
+
+	if (n->type != YAML_MAPPING_NODE || n->data.mapping.pairs.top == n->data.mapping.pairs.start) {
+		lerr(c, n, "fetch: expected a map of FETCH items, e.g. {BODYSTRUCTURE: {fixture: true}}");
+		return false;
+	}
+	count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	if ((e->fetch = arena_alloc(c->arena, count * sizeof(*e->fetch))) == NULL)
+		return false;
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = lnode(c, p->key), *v = lnode(c, p->value);
+		struct fetch_check *fc = &e->fetch[e->nfetch];
+		int kind, ref;
+
+		if (!lget_text(c, k, &fc->item)) {
+			ok = false;
+			continue;
+		}
+		if ((kind = loader_fetch_item_kind(fc->item.s)) == 0) {
+			lerr(c, k, "fetch: '%s' is not BODYSTRUCTURE, BODY, ENVELOPE, BODY[section], "
+			    "BINARY[section] or BINARY.SIZE[section]", fc->item.s);
+			ok = false;
+			continue;
+		}
+		if ((ref = loader_fixture_ref(c, v)) < 0) {
+			ok = false;
+			continue;
+		}
+		fc->from_fixture = ref == 1;
+		if (!fc->from_fixture && (!lget_text(c, v, &fc->value) ||
+		    (kind == 'T' && !loader_fetch_value(c, v, fc)))) {
+			ok = false;
+			continue;
+		}
+		e->nfetch++;
+	}
+	return ok;
+}
+
 static bool
 loader_imap_key(struct lctx *c, const char *key, const yaml_node_t *v, struct expect *e)
 {
+	if (strcmp(key, "fetch") == 0)
+		return loader_fetch(c, v, e);
 	if (strcmp(key, "tagged") == 0)
 		return loader_imap_tagged(c, v, e);
 	if (strcmp(key, "greeting") == 0)
@@ -512,11 +640,17 @@ loader_piece_bytes(struct lctx *c, const yaml_node_t *v, bool is_hex, struct raw
 static bool
 loader_piece_map(struct lctx *c, const yaml_node_t *n, struct raw_piece *pc)
 {
-	static const char *const keys[] = { "hex", "base64", "repeat", "count", NULL };
+	static const char *const keys[] = { "hex", "base64", "repeat", "count", "fixture",
+		NULL };
 	yaml_node_pair_t *p;
 	bool ok = true, has_count = false;
 	long count = 0;
+	int ref;
 
+	if ((ref = loader_fixture_ref(c, n)) != 0) {
+		pc->kind = PIECE_FIXTURE;
+		return ref == 1;
+	}
 	pc->kind = PIECE_TEXT;
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = lnode(c, p->key), *v = lnode(c, p->value);
@@ -544,7 +678,8 @@ loader_piece_map(struct lctx *c, const yaml_node_t *n, struct raw_piece *pc)
 		return false;
 	}
 	if (ok && pc->kind == PIECE_TEXT) {
-		lerr(c, n, "a piece is a string, {hex: ...}, {base64: ...} or {repeat: ..., count: N}");
+		lerr(c, n, "a piece is a string, {hex: ...}, {base64: ...}, {repeat: ..., count: N} "
+		    "or {fixture: true}");
 		return false;
 	}
 	pc->count = (size_t)count;
@@ -587,6 +722,34 @@ loader_pieces(struct lctx *c, const yaml_node_t *n, struct step *st)
 	return ok;
 }
 
+/* A list of lines, where {fixture: true} stands for the fixture's. */
+static bool
+loader_data_items(struct lctx *c, const yaml_node_t *n, struct step *st)
+{
+	yaml_node_item_t *it;
+	size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	bool ok = true;
+	int ref;
+
+	st->lines = arena_alloc(c->arena, (count ? count : 1) * sizeof(*st->lines));
+	if (st->lines == NULL)
+		return false;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *v = lnode(c, *it);
+		struct text *t = &st->lines[st->nlines++];
+
+		if ((ref = loader_fixture_ref(c, v)) == 1) {
+			t->s = "";
+			t->line = (int)v->start_mark.line + 1;
+			t->col = (int)v->start_mark.column + 1;
+			t->is_fixture = true;
+		} else if (ref < 0 || !lget_text(c, v, t)) {
+			ok = false;
+		}
+	}
+	return ok;
+}
+
 /* send_data: a string (split at LF; a trailing CR is dropped) or lines. */
 static bool
 loader_data_lines(struct lctx *c, const yaml_node_t *n, struct step *st)
@@ -595,7 +758,7 @@ loader_data_lines(struct lctx *c, const yaml_node_t *n, struct step *st)
 	size_t i, start = 0, count = 1;
 
 	if (n->type == YAML_SEQUENCE_NODE)
-		return lget_text_list(c, n, &st->lines, &st->nlines);
+		return loader_data_items(c, n, st);
 	if (!lget_text(c, n, &t))
 		return false;
 	for (i = 0; i < t.len; i++)

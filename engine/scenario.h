@@ -43,6 +43,8 @@ struct text {
 	const char *s;
 	size_t len;
 	int line, col;		/* 1-based */
+	bool is_fixture;	/* a {fixture: true} item of send_data or message:
+				 * stands for the scenario's fixture (s is "") */
 };
 
 struct kv {
@@ -50,7 +52,7 @@ struct kv {
 	struct text value;
 };
 
-enum piece_kind { PIECE_TEXT = 0, PIECE_BYTES, PIECE_REPEAT };
+enum piece_kind { PIECE_TEXT = 0, PIECE_BYTES, PIECE_REPEAT, PIECE_FIXTURE };
 
 struct raw_piece {
 	enum piece_kind kind;
@@ -66,6 +68,13 @@ struct code_range {
 struct capture {
 	struct text var;
 	struct text pattern;
+};
+
+/* One item of an IMAP expect's fetch: map. */
+struct fetch_check {
+	struct text item;		/* "BODYSTRUCTURE", "BODY[1.2]", "BINARY[2]" ... */
+	struct text value;		/* the expected value; unused with from_fixture */
+	bool from_fixture;		/* derived from the scenario's fixture */
 };
 
 struct expect {
@@ -107,6 +116,8 @@ struct expect {
 	bool no_extras;
 	bool continuation;		/* a "+" continuation request */
 	int greeting;			/* -1 unset, else enum imap_status OK/PREAUTH/BYE */
+	struct fetch_check *fetch;	/* FETCH items in the untagged responses */
+	size_t nfetch;
 };
 
 struct step {
@@ -164,6 +175,11 @@ struct scenario {
 	size_t nconns;
 	struct step *steps;
 	size_t nsteps;
+	/* fixture: a message file from a fixtures/ folder, as sent: CRLF
+	 * appended when the file lacks a final line break. s NULL: none. */
+	const char *fixture_name;
+	const char *fixture_path;
+	struct text fixture;
 	struct arena *arena;
 };
 
