@@ -133,6 +133,123 @@ judge_is_header_block(const char *p, size_t len)
 	return true;
 }
 
+/* One header field (with its continuation lines) at p: its length up
+ * to and including the last CRLF, and its name's length; 0 when p is
+ * not a field. */
+static size_t
+judge_field_at(const char *p, const char *end, size_t *name_len_r)
+{
+	const char *q = p, *eol;
+
+	while (q < end && *q > 32 && *q < 127 && *q != ':')
+		q++;
+	if (q == p || q == end || *q != ':')
+		return 0;
+	*name_len_r = (size_t)(q - p);
+	for (eol = p;;) {
+		eol = memchr(eol, '\n', (size_t)(end - eol));
+		if (eol == NULL)
+			return 0;
+		eol++;
+		if (eol == end || (*eol != ' ' && *eol != '\t'))
+			return (size_t)(eol - p);
+	}
+}
+
+static bool
+judge_field_is(const char *p, size_t name_len, const char *name)
+{
+	return strlen(name) == name_len && strncasecmp(p, name, name_len) == 0;
+}
+
+/* Does header block 'want' have a field called name? */
+static bool
+judge_has_field(const char *p, const char *end, const char *name)
+{
+	size_t n, nl;
+
+	while (p < end && (n = judge_field_at(p, end, &nl)) > 0) {
+		if (judge_field_is(p, nl, name))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* The header 'got' is the header 'want' apart from what a receiving MTA
+ * may change: fields added before it (trace fields, RFC 5321 §4.4), a
+ * Date or Message-ID added where the message had none (RFC 5321 §6.4)
+ * and a Bcc field removed (RFC 5322 §3.6.3). Fields kept must be kept
+ * byte for byte and in order. */
+static bool
+judge_header_kept(const char *got, size_t glen, const char *want, size_t wlen)
+{
+	const char *g = got, *gend = got + glen, *w = want, *wend = want + wlen;
+	size_t gn, wn, gnl, wnl;
+	bool started = false;
+
+	while (w < wend) {
+		if ((wn = judge_field_at(w, wend, &wnl)) == 0)
+			return false;
+		if (g < gend && (gn = judge_field_at(g, gend, &gnl)) > 0 && gn == wn &&
+		    memcmp(g, w, wn) == 0) {
+			started = true;
+			g += gn;
+			w += wn;
+			continue;
+		}
+		if (judge_field_is(w, wnl, "Bcc")) {
+			w += wn;
+			continue;
+		}
+		if (g >= gend || (gn = judge_field_at(g, gend, &gnl)) == 0)
+			return false;
+		if (started && !((judge_field_is(g, gnl, "Date") && !judge_has_field(want, wend,
+		    "Date")) || (judge_field_is(g, gnl, "Message-ID") &&
+		    !judge_has_field(want, wend, "Message-ID"))))
+			return false;
+		g += gn;
+	}
+	while (g < gend) {
+		if ((gn = judge_field_at(g, gend, &gnl)) == 0 ||
+		    !((judge_field_is(g, gnl, "Date") && !judge_has_field(want, wend, "Date")) ||
+		    (judge_field_is(g, gnl, "Message-ID") &&
+		    !judge_has_field(want, wend, "Message-ID"))))
+			return false;
+		g += gn;
+	}
+	return true;
+}
+
+/* Where the header of a message ends: after the empty line, or len. */
+static size_t
+judge_header_len(const char *p, size_t len)
+{
+	const char *blank;
+
+	if (len >= 2 && p[0] == '\r' && p[1] == '\n')
+		return 0;
+	blank = memmem(p, len, "\r\n\r\n", 4);
+	return blank == NULL ? len : (size_t)(blank - p) + 2;
+}
+
+/* The received message is the expected one with its header changed only
+ * as judge_header_kept() allows, its body untouched. */
+static bool
+judge_same_message(const char *got, size_t glen, const char *want, size_t wlen)
+{
+	size_t wh = judge_header_len(want, wlen), gh = judge_header_len(got, glen);
+	size_t wbody = wlen - wh, gbody = glen - gh;
+
+	/* a message without body: the server may end the header with an
+	 * empty line (RFC 5322 §2.1) */
+	if (wh == wlen && gbody == 2 && memcmp(got + gh, "\r\n", 2) == 0)
+		gbody = 0;
+	if (gbody != wbody || memcmp(got + gh, want + wh, wbody) != 0)
+		return false;
+	return judge_header_kept(got, gh, want, wh);
+}
+
 /* The body carries the expected message, after trace fields only. */
 static enum step_rc
 judge_pop3_message(struct exec *x, const struct expect *e, const struct pop3_resp *r)
@@ -146,11 +263,13 @@ judge_pop3_message(struct exec *x, const struct expect *e, const struct pop3_res
 		rc = exec_expand_line(x, &e->message[i], &want);
 		buf_puts(&want, "\r\n");
 	}
-	if (rc == STEP_RC_OK) {
+	if (rc == STEP_RC_OK && !judge_same_message(r->body ? r->body : "", r->body_len, want.data ? want.data :
+	    "", want.len)) {
 		prefix = r->body_len >= want.len ? r->body_len - want.len : 0;
 		if (r->body_len < want.len || memcmp(r->body + prefix, want.data, want.len) != 0)
 			rc = judge_pop3_miss(x, r, "the message as sent (%zu bytes) at the end of "
-			    "the body", want.len);
+			    "the body, after header fields the server added (RFC 5321 §4.4, §6.4)",
+			    want.len);
 		else if (!judge_is_header_block(r->body, prefix))
 			rc = judge_pop3_miss(x, r, "only header fields before the message as sent "
 			    "(%zu bytes of something else)", prefix);

@@ -1,0 +1,115 @@
+"""The MIME scenarios (scenarios/mime/): every fixture delivered by SMTP and
+read back by IMAP and POP3 from the bundled reference server, and the
+engine's fixture machinery (scenarios/FORMAT.md "Fixtures") shown able to
+fail: a wrong octet, a wrong written structure (mailspec's own reading
+disagrees: an error, not a verdict on the server), a missing fixture."""
+
+import re
+import shutil
+
+from conftest import ROOT, by_id, check_sanitizers, run_json, run_mailspec
+
+MIME = ROOT / "scenarios" / "mime"
+FIXTURES = ROOT / "scenarios" / "fixtures"
+
+
+def test_every_fixture_has_a_scenario():
+    fixtures = {p.name for p in FIXTURES.glob("*.eml")}
+    used = set()
+    for y in MIME.glob("*.yaml"):
+        m = re.search(r"^fixture: (\S+)$", y.read_text(), re.M)
+        assert m, f"{y.name} names no fixture"
+        used.add(m.group(1))
+    assert fixtures == used
+    assert len(fixtures) >= 40
+
+
+def test_reference_server_passes_every_mime_scenario(tmp_path):
+    rc, out, err, data = run_json("run", "-j", "2", str(MIME), json_path=tmp_path / "r.json",
+                                  timeout=300)
+    check_sanitizers("mailspec run scenarios/mime", err)
+    verdicts = {r["id"]: r["verdict"] for r in data["results"]}
+    assert len(verdicts) == len(list(MIME.glob("*.yaml")))
+    bad = {k: v for k, v in verdicts.items() if v != "pass"}
+    assert not bad, out[-4000:]
+    assert rc == 0
+
+
+def _library(tmp_path, name, text):
+    """A scenario folder beside copies of the preludes and fixtures."""
+    lib = tmp_path / "lib"
+    lib.mkdir(exist_ok=True)
+    for d in ("preludes", "fixtures"):
+        if not (lib / d).exists():
+            shutil.copytree(ROOT / "scenarios" / d, lib / d)
+    (lib / name).write_text(text)
+    return lib / name
+
+
+def _mutate(tmp_path, src, new_id, old, new):
+    text = (MIME / src).read_text()
+    assert old in text, (src, old)
+    text = text.replace(old, new, 1)
+    text = re.sub(r"^id: \S+", f"id: {new_id}", text, count=1, flags=re.M)
+    return _library(tmp_path, new_id + ".yaml", text)
+
+
+def test_a_wrong_octet_fails_with_the_offset(tmp_path):
+    path = _mutate(tmp_path, "mime.plain-7bit.yaml", "t.octet",
+                   '"BODY[1]": {fixture: true}', '"BODY[1]": "This fixture was written for X"')
+    rc, out, err, data = run_json("run", str(path), json_path=tmp_path / "r.json", timeout=120)
+    check_sanitizers("mailspec run", err)
+    r = by_id(data)["t.octet"]
+    assert r["verdict"] == "fail", out
+    assert "BODY[1]: expected 30 octets, got 110; they differ from octet 29" in r["message"]
+    assert rc == 1
+
+
+def test_a_wrong_written_structure_is_an_error_not_a_verdict(tmp_path):
+    # 110 octets is right; 111 disagrees with mailspec's own reading of the
+    # fixture, so the server cannot be judged: error, naming both readings
+    path = _mutate(tmp_path, "mime.plain-7bit.yaml", "t.written",
+                   '"7BIT" 110 3', '"7BIT" 111 3')
+    rc, out, err, data = run_json("run", str(path), json_path=tmp_path / "r.json", timeout=120)
+    check_sanitizers("mailspec run", err)
+    r = by_id(data)["t.written"]
+    assert r["verdict"] == "error", out
+    assert "mailspec reads fixture plain-7bit.eml differently from the scenario" in r["message"]
+    assert "size in octets: expected 111, got 110" in r["message"]
+
+
+def test_a_structure_difference_names_the_part_and_field(tmp_path):
+    path = _mutate(tmp_path, "mime.multipart-alternative.yaml", "t.part",
+                   '"HTML" ("CHARSET" "utf-8")', '"HTML" ("CHARSET" "utf-8" "FORMAT" "x")')
+    rc, out, err, data = run_json("run", str(path), json_path=tmp_path / "r.json", timeout=120)
+    check_sanitizers("mailspec run", err)
+    r = by_id(data)["t.part"]
+    assert r["verdict"] == "error", out
+    assert "BODYSTRUCTURE of part 2: parameters" in r["message"]
+
+
+def test_fixture_errors_are_load_errors(tmp_path):
+    path = _mutate(tmp_path, "mime.plain-7bit.yaml", "t.missing",
+                   "fixture: plain-7bit.eml", "fixture: no-such.eml")
+    rc, out, err = run_mailspec("check", str(path))
+    assert rc == 2
+    assert re.search(r"t\.missing\.yaml:\d+:\d+: error: fixture 'no-such\.eml': no fixtures/ "
+                     r"folder beside or above the scenario has it", err), err
+    path = _mutate(tmp_path, "mime.plain-7bit.yaml", "t.slash",
+                   "fixture: plain-7bit.eml", "fixture: ../etc/passwd")
+    rc, out, err = run_mailspec("check", str(path))
+    assert rc == 2 and "without '/'" in err, err
+    text = (MIME / "mime.plain-7bit.yaml").read_text()
+    text = re.sub(r"^fixture: .*\n", "", text, flags=re.M).replace("id: mime.plain-7bit",
+                                                                    "id: t.nofix")
+    path = _library(tmp_path, "t.nofix.yaml", text)
+    rc, out, err = run_mailspec("check", str(path))
+    assert rc == 2 and "{fixture: true} needs a top-level fixture: NAME.eml" in err, err
+    path = _mutate(tmp_path, "mime.plain-7bit.yaml", "t.item",
+                   '"BODY[1]": {fixture: true}', '"FLAGS": {fixture: true}')
+    rc, out, err = run_mailspec("check", str(path))
+    assert rc == 2 and "'FLAGS' is not BODYSTRUCTURE" in err, err
+    path = _mutate(tmp_path, "mime.plain-7bit.yaml", "t.syntax",
+                   '"7BIT" 110 3', '"7BIT" (110 3')
+    rc, out, err = run_mailspec("check", str(path))
+    assert rc == 2 and "BODYSTRUCTURE: not IMAP data" in err, err
