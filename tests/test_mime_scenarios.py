@@ -113,3 +113,104 @@ def test_fixture_errors_are_load_errors(tmp_path):
                    '"7BIT" 110 3', '"7BIT" (110 3')
     rc, out, err = run_mailspec("check", str(path))
     assert rc == 2 and "BODYSTRUCTURE: not IMAP data" in err, err
+
+
+# ------------------------------------------- the comparison, against a fake
+# A scripted IMAP server answers one FETCH with a chosen BODYSTRUCTURE or
+# ENVELOPE; the scenario compares it with mailspec's reading of a fixture.
+
+FETCH_SCENARIO = """\
+id: t.fetch
+title: fetch compared with a fixture
+protocol: imap
+rfc: 9051
+section: "7.5.2"
+level: MUST
+requirement: The server computes the body structure.
+fixture: {fixture}
+connections:
+  imap: {{endpoint: imap}}
+steps:
+  - expect: {{greeting: OK}}
+  - send: "FETCH 1 ({item})"
+  - expect: {{tagged: OK, fetch: {{{item}: {{fixture: true}}}}}}
+"""
+
+
+def _fetch_verdict(tmp_path, fake_smtp, fixture, item, value):
+    script = [
+        ("send", b"* OK fake IMAP ready\r\n"),
+        ("expect", b"A001 FETCH 1"),
+        ("send", b"* 1 FETCH (" + item.encode() + b" " + value + b")\r\nA001 OK done\r\n"),
+        ("sleep", 1.0),
+    ]
+    srv = fake_smtp(script=script)
+    path = _library(tmp_path, "t.fetch.yaml", FETCH_SCENARIO.format(fixture=fixture, item=item))
+    url = srv.url.replace("smtp://", "imap://")
+    rc, out, err, data = run_json("run", "--imap", url, "--timeout", "5", str(path),
+                                  json_path=tmp_path / "r.json", timeout=60)
+    check_sanitizers("mailspec run", err)
+    r = by_id(data)["t.fetch"]
+    return r["verdict"], r.get("message") or ""
+
+
+ALT_PART2 = b'("TEXT" "HTML" ("CHARSET" "utf-8") NIL NIL "QUOTED-PRINTABLE" 58 1 NIL NIL NIL NIL)'
+
+
+def test_fetch_exact_and_tolerated_forms_pass(tmp_path, fake_smtp):
+    cases = [
+        # mailspec's own text
+        ("plain-7bit.eml", "BODYSTRUCTURE",
+         b'("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 110 3 NIL NIL NIL NIL)'),
+        # lower case, charset value case, a literal, no extension data
+        ("plain-7bit.eml", "BODYSTRUCTURE",
+         b'("text" "plain" ("charset" "US-ASCII") NIL NIL {4}\r\n7bit 110 3)'),
+        # a defaulted charset left out (RFC 2045 5.2)
+        ("envelope-groups.eml", "BODYSTRUCTURE", b'("TEXT" "PLAIN" NIL NIL NIL "7BIT" 97 2)'),
+        # a last line without its own CRLF not counted (0 instead of 1)
+        ("multipart-alternative.eml", "BODYSTRUCTURE",
+         b'(("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "QUOTED-PRINTABLE" 18 0)' + ALT_PART2
+         + b' "ALTERNATIVE" ("BOUNDARY" "alt42"))'),
+        # white space of unfolding, host case
+        ("plain-7bit.eml", "ENVELOPE",
+         b'("Tue,  14 May 2024 09:30:00 +0200" "Plain 7bit  text" (("Alice Example" NIL "alice"'
+         b' "MAILSPEC.example")) (("Alice Example" NIL "alice" "mailspec.example")) (("Alice '
+         b'Example" NIL "alice" "mailspec.example")) (("Bob Example" NIL "bob" '
+         b'"mailspec.example")) NIL NIL NIL "<plain-7bit@fixtures.mailspec.example>")'),
+    ]
+    for fixture, item, value in cases:
+        verdict, msg = _fetch_verdict(tmp_path, fake_smtp, fixture, item, value)
+        assert verdict == "pass", (fixture, value, msg)
+
+
+def test_fetch_differences_fail_with_part_and_field(tmp_path, fake_smtp):
+    cases = [
+        # a counted last line must not go (the body ends with CRLF)
+        ("plain-7bit.eml", "BODYSTRUCTURE",
+         b'("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 110 2)',
+         "BODYSTRUCTURE of part 1: size in lines: expected 3, got 2"),
+        ("plain-7bit.eml", "BODYSTRUCTURE",
+         b'("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 112 3)',
+         "size in octets: expected 110, got 112"),
+        ("multipart-alternative.eml", "BODYSTRUCTURE",
+         b'(("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "BASE64" 18 1)' + ALT_PART2
+         + b' "ALTERNATIVE")', "BODYSTRUCTURE of part 1: encoding"),
+        ("multipart-alternative.eml", "BODYSTRUCTURE",
+         b'(("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "QUOTED-PRINTABLE" 18 1) "ALTERNATIVE")',
+         "expected a multipart of 2 parts, got 1"),
+        # extension data given must be right: the boundary is case-sensitive
+        ("multipart-alternative.eml", "BODYSTRUCTURE",
+         b'(("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "QUOTED-PRINTABLE" 18 1)' + ALT_PART2
+         + b' "ALTERNATIVE" ("BOUNDARY" "ALT42"))', "multipart parameters"),
+        ("plain-7bit.eml", "ENVELOPE",
+         b'("Tue, 14 May 2024 09:30:00 +0200" "Plain 7bit text" (("Alice Example" NIL "alice"'
+         b' "mailspec.example")) NIL NIL (("Bob Example" NIL "bob" "mailspec.example")) NIL NIL'
+         b' NIL "<plain-7bit@fixtures.mailspec.example>")', "ENVELOPE: envelope sender"),
+        ("plain-7bit.eml", "BODYSTRUCTURE",
+         b'("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 110 3 NIL ("INLINE" NIL))',
+         "disposition: expected NIL, got (\"INLINE\" NIL)"),
+    ]
+    for fixture, item, value, want in cases:
+        verdict, msg = _fetch_verdict(tmp_path, fake_smtp, fixture, item, value)
+        assert verdict == "fail", (fixture, value, msg)
+        assert want in msg, (want, msg)

@@ -277,9 +277,11 @@ def test_smtp_suite_against_postfix(postfix_target, tmp_path):
 @pytest.mark.parametrize("libs,prefixes,core", [
     (POP3_LIBS, ("pop3.", "cross."), ("pop3.retr.", "cross.smtp-pop3.")),
     ((SCENARIOS / "imap",), ("imap.",), ("imap.fetch.", "imap.store.", "imap.login.")),
-], ids=["pop3", "imap"])
+    ((SCENARIOS / "mime",), ("mime.",), ("mime.plain-7bit", "mime.multipart-", "mime.base64-")),
+], ids=["pop3", "imap", "mime"])
 def test_dovecot_suites(postfix_target, tmp_path, libs, prefixes, core):
-    """POP3 (+ SMTP in through Postfix) and IMAP scenarios against Dovecot:
+    """POP3 (+ SMTP in through Postfix), IMAP and MIME (SMTP in, IMAP and
+    POP3 out) scenarios against Dovecot:
     every scenario passes, is a known Dovecot deviation (the profile
     carries targets/dovecot.known-failing), or needs an extension Dovecot
     does not announce."""
@@ -292,7 +294,8 @@ def test_dovecot_suites(postfix_target, tmp_path, libs, prefixes, core):
         json_path=tmp_path / "dovecot.json", timeout=240)
     assert data is not None, f"no JSON (rc {rc})\n{out}\n{err}"
     recs = by_id(data)
-    known = {sid for sid in known_entries(DOVECOT_KNOWN) if sid.startswith(prefixes)}
+    known = {sid for f in (DOVECOT_KNOWN, KNOWN) for sid in known_entries(f)
+             if sid.startswith(prefixes)}
     bad = {sid: r["verdict"] for sid, r in recs.items()
            if r["verdict"] not in ("pass", "xfail", "unsupported")}
     assert not bad, f"verdicts other than pass/xfail/unsupported: {bad}\n{out}\n{t.logs()}"
