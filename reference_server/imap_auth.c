@@ -18,7 +18,9 @@
  * fields at most 30 octets, values 1024, 30 pairs; the server answers
  * with its own list); RFC 5161 (ENABLE in the authenticated state);
  * RFC 7888 §5 (LITERAL-), RFC 8314 §3.3 (imaps: no STARTTLS), RFC 8438
- * (STATUS=SIZE, part of IMAP4rev2, advertised for IMAP4rev1 clients).
+ * (STATUS=SIZE), RFC 4731 (ESEARCH), RFC 3516 (BINARY) and RFC 5182 §2.1
+ * (SEARCHRES, which needs ESEARCH): parts of IMAP4rev2 advertised by name
+ * for IMAP4rev1 clients (RFC 9051 Appendix A, Appendix E item 2).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,12 +33,10 @@
 #define IMAP_ID_FIELD_MAX	30
 #define IMAP_ID_VALUE_MAX	1024
 
-/* Capabilities that do not depend on the state. MOVE is part of
- * IMAP4rev2 and comes with part B's commands; so does ESEARCH's SEARCH
- * RETURN, which part B adds to this list when it implements it. */
+/* Capabilities that do not depend on the state. */
 static const char imap_caps_common[] = "LITERAL- ENABLE IDLE NAMESPACE UNSELECT "
     "UIDPLUS MOVE SPECIAL-USE LIST-EXTENDED LIST-STATUS CHILDREN ID STATUS=SIZE "
-    "ESEARCH BINARY";	/* part B: RFC 4731 SEARCH RETURN, RFC 3516 FETCH BINARY */
+    "ESEARCH SEARCHRES BINARY";
 
 bool
 imap_can_login(const struct imap_session *s)

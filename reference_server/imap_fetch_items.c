@@ -180,7 +180,7 @@ imap_fetch_flags(struct imap_session *s, struct imap_fetch *f)
 	const struct imap_view_msg *m = imap_view_get(s, f->seq);
 
 	imap_out_begin(s, "FLAGS ");
-	imap_out_flags(s, m->flags, m->keywords);
+	imap_out_flags(s, imap_view_msg_flags(m), m->keywords);
 	buf_append(&f->line, s->out.data, s->out.len);
 	buf_clear(&s->out);
 }

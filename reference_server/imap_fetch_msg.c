@@ -7,7 +7,9 @@
  * ignored; "*" of a UID set is the highest UID), §9 (sequence-set: a
  * range is the same whichever end comes first; seq-number "*" is the
  * last message; a message number past the end is an error, answered BAD
- * by imap_view_seqset()), §2.3.3 and §9 date-time (INTERNALDATE:
+ * by imap_view_seqset()), §6.4.4.1 and RFC 5182 §2.1 ("$": the saved
+ * search result, as sequence numbers or UIDs alike; empty, it names no
+ * message and is no error), §2.3.3 and §9 date-time (INTERNALDATE:
  * "dd-Mon-yyyy hh:mm:ss +zzzz"; this server shows it in UTC).
  *
  * A message file never changes once written (README: on-disk format),
@@ -98,6 +100,8 @@ imap_msgset_get(struct imap_session *s, const struct imap_node *node, bool is_ui
 		imap_msgset_mark_uids(s, &set, marks, n);
 	else
 		imap_msgset_mark_seqs(&set, marks, n);
+	for (i = 0; i < n && set.has_dollar; i++)
+		marks[i] = marks[i] || imap_saved_has(s, imap_view_get(s, (uint32_t)i + 1)->uid);
 	for (i = 0; i < n; i++)
 		if (marks[i])
 			set_r->seqs[set_r->n++] = (uint32_t)i + 1;

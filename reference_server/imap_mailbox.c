@@ -12,7 +12,9 @@
  * UNSEEN DELETED SIZE; not a way to poll the selected mailbox, but it
  * works on it), §7.1 (ALREADYEXISTS, NONEXISTENT, CANNOT, INUSE, LIMIT,
  * HASCHILDREN; RFC 5530); RFC 3501 §6.3.10 (STATUS RECENT for IMAP4rev1
- * clients: always 0, \Recent is not kept).
+ * clients: the messages a session selecting the mailbox now would see as
+ * \Recent, plus, for the mailbox this session has selected, those recent
+ * in it; STATUS itself takes \Recent from nobody).
  *
  * Choices: a mailbox selected by any session cannot be deleted or
  * renamed (NO [INUSE]) because its handle would dangle; renaming INBOX
@@ -423,6 +425,26 @@ imap_status_value(struct store_mailbox *mb, int k)
 	return v;
 }
 
+/* RECENT (RFC 3501 §6.3.10). */
+static uint64_t
+imap_status_recent(struct imap_session *s, struct store_mailbox *mb, const char *name)
+{
+	bool is_selected = s->state == IMAP_STATE_SELECTED && strcmp(s->view.name, name) == 0;
+	uint32_t first = store_mailbox_first_recent(mb), seq;
+	size_t i, n = store_mailbox_count(mb);
+	uint64_t v = 0;
+
+	for (i = 0; i < n; i++) {
+		uint32_t uid = store_mailbox_msg(mb, i)->uid;
+
+		if (uid >= first)
+			v++;
+		else if (is_selected && (seq = imap_view_seq_of_uid(s, uid)) != 0)
+			v += imap_view_get(s, seq)->is_recent;
+	}
+	return v;
+}
+
 bool
 imap_status_send(struct imap_session *s, const char *name, const struct imap_node *items)
 {
@@ -438,7 +460,8 @@ imap_status_send(struct imap_session *s, const char *name, const struct imap_nod
 	for (i = 0; i < imap_node_list_count(items); i++) {
 		k = imap_status_item(s, imap_node_list_get(items, i));
 		imap_out_printf(s, "%s%s %llu", i > 0 ? " " : "", imap_status_names[k],
-		    (unsigned long long)imap_status_value(mb, k));
+		    (unsigned long long)(k == IMAP_STATUS_RECENT ?
+		    imap_status_recent(s, mb, name) : imap_status_value(mb, k)));
 	}
 	imap_out_printf(s, ")");
 	imap_out_end(s);

@@ -102,12 +102,17 @@ struct imap_handler {
 	void (*proceed)(struct imap_session *s, const struct imap_cmd *cmd);
 };
 
+/* For imap_out_flags() only, beside the STORE_F_* bits: "\Recent"
+ * (RFC 3501 §2.3.2), a session flag that is never stored. */
+#define IMAP_F_RECENT		0x100
+
 /* One message of the selected mailbox as the client knows it. */
 struct imap_view_msg {
 	uint32_t uid;
 	unsigned flags;		/* STORE_F_*, as last told to the client */
 	char *keywords;		/* NULL or malloc'd "kw1 kw2", likewise */
 	bool is_expunged;	/* gone from the store, EXPUNGE not sent yet */
+	bool is_recent;		/* \Recent in this session (IMAP4rev1 only) */
 };
 
 /* The selected mailbox (RFC 9051 §2.3.1: sequence numbers are positions
@@ -121,7 +126,11 @@ struct imap_view {
 	uint32_t uidnext;		/* as last announced */
 	bool is_readonly;		/* EXAMINE */
 	bool is_changed;		/* the store changed since the last sync */
+	bool has_recent;		/* IMAP4rev1: \Recent and RECENT are shown */
+	bool is_recent_owner;		/* ... and taken (SELECT, not EXAMINE) */
 	struct buf keywords;		/* keywords announced in FLAGS */
+	uint32_t *saved;		/* SEARCHRES "$": UIDs, ascending (malloc'd) */
+	size_t nsaved;
 };
 
 /* Output that cannot be queued at once (a large FETCH): pump() is called
@@ -198,7 +207,7 @@ void imap_out_printf(struct imap_session *s, const char *fmt, ...)
 void imap_out_string(struct imap_session *s, const char *str, size_t len);
 /* A mailbox name (canonical UTF-8): modified UTF-7 unless IMAP4rev2. */
 void imap_out_mailbox(struct imap_session *s, const char *name);
-/* "(\Seen \Deleted kw...)". */
+/* "(\Seen \Deleted kw...)"; IMAP_F_RECENT in flags adds "\Recent". */
 void imap_out_flags(struct imap_session *s, unsigned flags, const char *keywords);
 bool imap_out_end(struct imap_session *s);
 /* Argument checks for handler tables: BAD sent when false. */
@@ -287,11 +296,16 @@ const struct imap_view_msg *imap_view_get(const struct imap_session *s, uint32_t
 uint32_t imap_view_seq_of_uid(const struct imap_session *s, uint32_t uid);
 /* The highest UID in the view (the "*" of a UID set), 0 when empty. */
 uint32_t imap_view_max_uid(const struct imap_session *s);
+/* The flags of m as FETCH FLAGS shows them (IMAP_F_RECENT included). */
+unsigned imap_view_msg_flags(const struct imap_view_msg *m);
+/* Messages of the view with \Recent (the RECENT response, §7.3.2). */
+size_t imap_view_recent_count(const struct imap_session *s);
 /* The store's record of message seq (size, internal date), NULL once it
  * is expunged; valid until the next sync. */
 const struct store_msg *imap_view_store_msg(struct imap_session *s, uint32_t seq);
 /* Parse a sequence set (is_uid: a UID set) for the view, answering BAD
- * on an invalid one (false). */
+ * on an invalid one (false). "$" is accepted: set_r->has_dollar then
+ * adds the saved search result (imap_set_has()). */
 bool imap_view_seqset(struct imap_session *s, const struct imap_node *node,
     bool is_uid, struct imap_seqset *set_r);
 /* Set flags/keywords of message seq in the store and in the view (so no
@@ -319,6 +333,17 @@ extern const struct imap_handler imap_store_handlers[];
 extern const size_t imap_store_handlers_len;
 extern const struct imap_handler imap_copy_handlers[];
 extern const size_t imap_copy_handlers_len;
+
+/* imap_search.c: the search result variable of SEARCHRES (RFC 5182,
+ * RFC 9051 §6.4.4.1), kept in the view as UIDs, so it is empty after
+ * SELECT, EXAMINE, CLOSE and UNSELECT, and an expunged message (its UID
+ * is never used again) drops out of it by itself. */
+/* uid is in the saved result. */
+bool imap_saved_has(const struct imap_session *s, uint32_t uid);
+/* The message numbered num (a sequence number or, for a UID set, its
+ * UID) whose UID is uid is named by set, "$" included. */
+bool imap_set_has(const struct imap_session *s, const struct imap_seqset *set,
+    uint32_t num, uint32_t uid);
 
 /* imap_fetch_msg.c: the view's messages named by a sequence or UID set,
  * as sequence numbers, ascending, each once (UIDs that are not in the

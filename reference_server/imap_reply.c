@@ -8,7 +8,8 @@
  * UTF-8 for IMAP4rev2, modified UTF-7 for IMAP4rev1), §5.2 (changes of
  * the selected mailbox go out before a command's OK or NO), §7.1 (status
  * responses with a response code in brackets), §7.1.5 (BYE), §7.2.2 and
- * §9 (flag-list). Nothing is written once BYE was sent or the server is
+ * §9 (flag-list; RFC 3501 §9 flag-fetch adds "\Recent" for FETCH
+ * FLAGS). Nothing is written once BYE was sent or the server is
  * stopping.
  */
 #include <stdarg.h>
@@ -90,7 +91,7 @@ imap_out_flags(struct imap_session *s, unsigned flags, const char *keywords)
 	} sys[] = {
 		{ STORE_F_ANSWERED, "\\Answered" }, { STORE_F_FLAGGED, "\\Flagged" },
 		{ STORE_F_DELETED, "\\Deleted" }, { STORE_F_SEEN, "\\Seen" },
-		{ STORE_F_DRAFT, "\\Draft" },
+		{ STORE_F_DRAFT, "\\Draft" }, { IMAP_F_RECENT, "\\Recent" },
 	};
 	const char *sep = "";
 	size_t i;

@@ -14,7 +14,15 @@
  * §7.2.5 (IMAP4rev1 without RETURN: "* SEARCH n n ..."; IMAP4rev2 always
  * answers ESEARCH, RFC 9051 Appendix E item 4).
  *
- * Not supported: RETURN (SAVE) and "$" (SEARCHRES, RFC 5182) are BAD.
+ * SEARCHRES (RFC 5182 §2.1, §2.4; RFC 9051 §6.4.4 SAVE, §6.4.4.1): RETURN
+ * (SAVE) keeps the result in the search result variable, as UIDs, for
+ * "$" in any later command, UID or not; SAVE alone sends no SEARCH or
+ * ESEARCH response; with MIN and/or MAX but neither ALL nor COUNT only
+ * those messages are kept. A SEARCH with SAVE that ends NO empties the
+ * variable; one that ends BAD, or has no SAVE, leaves it alone. "$" in
+ * the criteria means the result saved before this command. Advertised as
+ * SEARCHRES for IMAP4rev1 clients (RFC 9051 Appendix A and E item 2); it
+ * needs ESEARCH, which is advertised too (RFC 5182 §2.1).
  *
  * The response can be long (one number per message), so it is built
  * whole, then queued through imap_stream_start() while the socket takes
@@ -35,6 +43,7 @@
 #define IMAP_SR_MAX	0x2
 #define IMAP_SR_ALL	0x4
 #define IMAP_SR_COUNT	0x8
+#define IMAP_SR_SAVE	0x10
 
 struct imap_search_out {
 	struct buf text;
@@ -45,7 +54,8 @@ struct imap_search_out {
 static bool
 imap_search_return(struct imap_session *s, const struct imap_node *list, unsigned *ret_r)
 {
-	static const char *const names[] = { "MIN", "MAX", "ALL", "COUNT" };
+	static const char *const names[] = { "MIN", "MAX", "ALL", "COUNT", "SAVE" };
+	const size_t nnames = sizeof(names) / sizeof(names[0]);
 	size_t i, k, n = imap_node_list_count(list);
 
 	*ret_r = 0;
@@ -56,9 +66,9 @@ imap_search_return(struct imap_session *s, const struct imap_node *list, unsigne
 	for (i = 0; i < n; i++) {
 		const struct imap_node *o = imap_node_list_get(list, i);
 
-		for (k = 0; k < 4 && !imap_node_is_atom(o, names[k]); k++)
+		for (k = 0; k < nnames && !imap_node_is_atom(o, names[k]); k++)
 			;
-		if (k == 4) {
+		if (k == nnames) {
 			imap_bad(s, NULL, "SEARCH: unsupported result option %.40s",
 			    o->kind == IMAP_NODE_ATOM ? o->str : "");
 			return false;
@@ -70,9 +80,81 @@ imap_search_return(struct imap_session *s, const struct imap_node *list, unsigne
 	return true;
 }
 
+/* ---- the search result variable (SEARCHRES) ---- */
+
+bool
+imap_saved_has(const struct imap_session *s, uint32_t uid)
+{
+	size_t lo = 0, hi = s->view.nsaved, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->view.saved[mid] == uid)
+			return true;
+		if (s->view.saved[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+bool
+imap_set_has(const struct imap_session *s, const struct imap_seqset *set,
+    uint32_t num, uint32_t uid)
+{
+	return imap_seqset_contains(set, num) || (set->has_dollar && imap_saved_has(s, uid));
+}
+
+/* Whether v[i] of n found messages is saved: with MIN and/or MAX but
+ * neither ALL nor COUNT only the MIN/MAX ones are (RFC 5182 §2.4). */
+static bool
+imap_saved_keeps(unsigned ret, size_t i, size_t n)
+{
+	if ((ret & (IMAP_SR_ALL | IMAP_SR_COUNT)) || !(ret & (IMAP_SR_MIN | IMAP_SR_MAX)))
+		return true;
+	return (i == 0 && (ret & IMAP_SR_MIN)) || (i == n - 1 && (ret & IMAP_SR_MAX));
+}
+
+/* Replace the variable with the UIDs of v[0..n) (sequence numbers unless
+ * is_uid; ascending) that imap_saved_keeps(); false when out of memory
+ * (the variable is then empty). */
+static bool
+imap_saved_set(struct imap_session *s, const uint32_t *v, size_t n, unsigned ret,
+    bool is_uid)
+{
+	struct imap_view *view = &s->view;
+	size_t i, k = 0;
+	uint32_t *keep;
+
+	free(view->saved);
+	view->saved = NULL;
+	view->nsaved = 0;
+	if (n == 0)
+		return true;
+	if ((keep = calloc(n, sizeof(*keep))) == NULL)
+		return false;
+	for (i = 0; i < n; i++)
+		if (imap_saved_keeps(ret, i, n))
+			keep[k++] = is_uid ? v[i] : imap_view_get(s, v[i])->uid;
+	view->saved = keep;
+	view->nsaved = k;
+	return true;
+}
+
+/* A SEARCH with SAVE failed with NO: the variable becomes empty
+ * (RFC 5182 §2.1). */
+static void
+imap_saved_fail(struct imap_session *s, unsigned ret)
+{
+	if (ret & IMAP_SR_SAVE)
+		(void)imap_saved_set(s, NULL, 0, 0, true);
+}
+
 /* CHARSET c at args[*i]: accepted (UTF-8, US-ASCII) or NO sent. */
 static bool
-imap_search_charset(struct imap_session *s, const struct imap_cmd *cmd, size_t *i)
+imap_search_charset(struct imap_session *s, const struct imap_cmd *cmd, size_t *i,
+    unsigned ret)
 {
 	const char *cs;
 
@@ -84,6 +166,7 @@ imap_search_charset(struct imap_session *s, const struct imap_cmd *cmd, size_t *
 		return false;
 	}
 	if (strcasecmp(cs, "UTF-8") != 0 && strcasecmp(cs, "US-ASCII") != 0) {
+		imap_saved_fail(s, ret);
 		imap_no(s, "BADCHARSET (UTF-8 US-ASCII)", "Unsupported charset");
 		return false;
 	}
@@ -97,6 +180,8 @@ imap_search_write(struct imap_session *s, struct buf *b, const uint32_t *v, size
 {
 	size_t i;
 
+	if (ret == IMAP_SR_SAVE)
+		return;		/* SAVE alone: no response (RFC 9051 §6.4.4) */
 	if (ret == 0) {		/* IMAP4rev1 without RETURN */
 		buf_puts(b, "* SEARCH");
 		for (i = 0; i < n; i++)
@@ -190,7 +275,14 @@ imap_search_answer(struct imap_session *s, const struct imap_skey *key, unsigned
 
 	if (o == NULL || (v = imap_search_run(s, key, is_uid, &n)) == NULL) {
 		free(o);
+		imap_saved_fail(s, ret);
 		imap_no(s, "SERVERBUG", "Out of memory");
+		return;
+	}
+	if ((ret & IMAP_SR_SAVE) && !imap_saved_set(s, v, n, ret, is_uid)) {
+		free(o);
+		free(v);
+		imap_no(s, "NOTSAVED", "Search result not saved");	/* RFC 5182 §2.5 */
 		return;
 	}
 	buf_init(&o->text, (n + 1) * 12 + 2 * IMAP_TAG_MAX + 256);
@@ -212,9 +304,10 @@ imap_proceed_search(struct imap_session *s, const struct imap_cmd *cmd)
 			return;
 		i = 2;
 	}
-	if (!imap_search_charset(s, cmd, &i))
+	if (!imap_search_charset(s, cmd, &i, ret))
 		return;
 	if ((a = arena_new(IMAP_SEARCH_ARENA_MAX)) == NULL) {
+		imap_saved_fail(s, ret);
 		imap_no(s, "SERVERBUG", "Out of memory");
 		return;
 	}

@@ -15,7 +15,9 @@ struct arena;
 
 enum imap_skey_kind {
 	IMAP_SK_ALL,		/* ALL, and an empty AND */
-	IMAP_SK_NONE,		/* IMAP4rev1 RECENT, NEW: \Recent is never set */
+	IMAP_SK_RECENT,		/* IMAP4rev1 RECENT: \Recent in this session */
+	IMAP_SK_NEW,		/* IMAP4rev1 NEW: \Recent and not \Seen */
+	IMAP_SK_OLD,		/* IMAP4rev1 OLD: not \Recent */
 	IMAP_SK_AND,		/* a parenthesized list, and the whole program */
 	IMAP_SK_OR,
 	IMAP_SK_NOT,
@@ -45,7 +47,7 @@ struct imap_skey {
 	const char *keyword;		/* IMAP_SK_KEYWORD */
 	uint64_t num;			/* LARGER, SMALLER */
 	int64_t day;			/* date keys: days since 1970-01-01 */
-	struct imap_seqset set;		/* SEQSET, UIDSET */
+	struct imap_seqset set;		/* SEQSET, UIDSET ("$" too) */
 	struct imap_skey *child;	/* AND, OR (two), NOT (one) */
 	struct imap_skey *next;		/* the next sibling */
 };

@@ -330,8 +330,12 @@ imap_search_eval(struct imap_session *s, struct imap_search_ctx *ctx,
 	switch (k->kind) {
 	case IMAP_SK_ALL:
 		return true;
-	case IMAP_SK_NONE:
-		return false;
+	case IMAP_SK_RECENT:
+		return m->is_recent;
+	case IMAP_SK_NEW:
+		return m->is_recent && !(m->flags & STORE_F_SEEN);
+	case IMAP_SK_OLD:
+		return !m->is_recent;
 	case IMAP_SK_AND:
 	case IMAP_SK_OR:
 	case IMAP_SK_NOT:
@@ -341,9 +345,9 @@ imap_search_eval(struct imap_session *s, struct imap_search_ctx *ctx,
 	case IMAP_SK_KEYWORD:
 		return imap_search_has_keyword(m->keywords, k->keyword);
 	case IMAP_SK_SEQSET:
-		return imap_seqset_contains(&k->set, ctx->seq);
+		return imap_set_has(s, &k->set, ctx->seq, m->uid);
 	case IMAP_SK_UIDSET:
-		return imap_seqset_contains(&k->set, m->uid);
+		return imap_set_has(s, &k->set, m->uid, m->uid);
 	case IMAP_SK_LARGER:
 		return size > k->num;
 	case IMAP_SK_SMALLER:

@@ -6,10 +6,12 @@
  * TO, UID, UNANSWERED, UNDELETED, UNDRAFT, UNFLAGGED, UNKEYWORD, UNSEEN,
  * a sequence set, a parenthesized list; several keys are ANDed), §9
  * (search-key, date = date-text or DQUOTE date-text DQUOTE, date-text =
- * date-day "-" date-month "-" date-year; astring; flag-keyword; number64);
- * RFC 3501 §6.4.4 (IMAP4rev1 also has NEW, OLD, RECENT; \Recent is never
- * set here, so RECENT and NEW match nothing and OLD everything; RFC 9051
- * Appendix E item 4 removed them, so they are BAD under IMAP4rev2).
+ * date-day "-" date-month "-" date-year; astring; flag-keyword; number64;
+ * a sequence set may be or end in "$", the saved result, RFC 5182 §3);
+ * RFC 3501 §6.4.4 (IMAP4rev1 also has NEW = RECENT UNSEEN, OLD = NOT
+ * RECENT, RECENT: \Recent as this session sees it; RFC 9051 Appendix E
+ * item 12 deprecated them and its grammar has none, so they are BAD
+ * under IMAP4rev2).
  * Keys are case-insensitive; an unknown key is BAD (§6.4.4).
  */
 #include <stdio.h>
@@ -302,10 +304,14 @@ imap_search_named(struct imap_sparser *p, const char *name, unsigned depth)
 		return imap_search_compound(p, IMAP_SK_NOT, 1, depth);
 	if (strcasecmp(name, "OR") == 0)
 		return imap_search_compound(p, IMAP_SK_OR, 2, depth);
-	if (strcasecmp(name, "ALL") == 0 || (!p->s->is_rev2 && strcasecmp(name, "OLD") == 0))
+	if (strcasecmp(name, "ALL") == 0)
 		return imap_search_new(p, IMAP_SK_ALL);
-	if (!p->s->is_rev2 && (strcasecmp(name, "NEW") == 0 || strcasecmp(name, "RECENT") == 0))
-		return imap_search_new(p, IMAP_SK_NONE);
+	if (!p->s->is_rev2 && strcasecmp(name, "NEW") == 0)
+		return imap_search_new(p, IMAP_SK_NEW);
+	if (!p->s->is_rev2 && strcasecmp(name, "OLD") == 0)
+		return imap_search_new(p, IMAP_SK_OLD);
+	if (!p->s->is_rev2 && strcasecmp(name, "RECENT") == 0)
+		return imap_search_new(p, IMAP_SK_RECENT);
 	imap_bad(p->s, NULL, "SEARCH: unknown search key %.40s", name);
 	return NULL;
 }
@@ -338,7 +344,7 @@ imap_search_key(struct imap_sparser *p, unsigned depth)
 	if (n->kind == IMAP_NODE_LIST)
 		return imap_search_and(p, n, 0, depth);
 	if (n->kind == IMAP_NODE_NUMBER || (n->kind == IMAP_NODE_ATOM &&
-	    (n->str[0] == '*' || (n->str[0] >= '0' && n->str[0] <= '9'))))
+	    (n->str[0] == '*' || n->str[0] == '$' || (n->str[0] >= '0' && n->str[0] <= '9'))))
 		return imap_search_set(p, n, false);
 	if (n->kind != IMAP_NODE_ATOM) {
 		imap_bad(p->s, NULL, "SEARCH: search key expected");

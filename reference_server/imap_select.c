@@ -10,8 +10,12 @@
  * untagged EXPUNGE for each message removed), §7.5.1 (their numbers),
  * §2.3.1.1 (UIDs are never reused: the store keeps UIDNEXT);
  * RFC 4315 §2.1 (UID EXPUNGE: only the \Deleted messages of the UID
- * set); RFC 3501 §6.3.1 (IMAP4rev1 clients also get "* 0 RECENT" and
- * OK [UNSEEN n], and no LIST), §6.4.1 (CHECK, kept for them: a NOOP);
+ * set); RFC 3501 §6.3.1 (IMAP4rev1 clients also get "* n RECENT" and
+ * OK [UNSEEN n], and no LIST), §6.3.2 (EXAMINE shows \Recent but does not
+ * take it: imap_view.c), §6.4.1 (CHECK, kept for them: a NOOP);
+ * RFC 5182 §2.1 / RFC 9051 §6.4.4.1 (the saved search result is reset by
+ * SELECT and EXAMINE: it lives in the view); RFC 4315 §2.1 with RFC 5182
+ * §3 (UID EXPUNGE $: the saved result as the UID set);
  * RFC 5530 / RFC 9051 §7.1 (READ-ONLY, NONEXISTENT, UNAVAILABLE).
  */
 #include <stdio.h>
@@ -33,7 +37,7 @@ imap_select_untagged(struct imap_session *s)
 	imap_out_end(s);
 	imap_untagged(s, "%zu EXISTS", v->n);
 	if (!s->is_rev2) {
-		imap_untagged(s, "0 RECENT");
+		imap_untagged(s, "%zu RECENT", imap_view_recent_count(s));
 		for (i = 0; i < v->n && (v->msgs[i].flags & STORE_F_SEEN); i++)
 			;
 		if (i < v->n)
@@ -101,7 +105,7 @@ imap_expunge_deleted(struct imap_session *s, struct imap_seqset *uids)
 		const struct store_msg *m = store_mailbox_msg(mb, i);
 
 		if ((m->flags & STORE_F_DELETED) &&
-		    (uids == NULL || imap_seqset_contains(uids, m->uid)))
+		    (uids == NULL || imap_set_has(s, uids, m->uid, m->uid)))
 			v[n++] = m->uid;
 	}
 	rc = n == 0 ? 0 : store_mailbox_expunge(mb, v, n) == 0 ? (long)n : -1;

@@ -11,8 +11,10 @@
  * (a mailbox selected with EXAMINE is read-only: STORE is NO
  * [READ-ONLY]); RFC 5530 (EXPUNGEISSUED: a message expunged by another
  * session meanwhile is skipped and the command ends NO; LIMIT: too many
- * keywords on one message). CONDSTORE's UNCHANGEDSINCE (RFC 7162) is not
- * offered, so a modifier list is BAD.
+ * keywords on one message); RFC 3501 §6.4.6 (FLAGS replaces the flags
+ * "other than \Recent": that session flag is kept apart, never stored).
+ * CONDSTORE's UNCHANGEDSINCE (RFC 7162) is not offered, so a modifier
+ * list is BAD.
  *
  * A change is made durable through imap_view_set_flags() (the view is
  * updated too, so no unsolicited FETCH echoes it later). The FETCH
@@ -142,7 +144,7 @@ imap_store_fetch(struct imap_session *s, const struct imap_store *st, uint32_t s
 	if (st->is_uid)
 		imap_out_printf(s, "UID %u ", (unsigned)m->uid);
 	imap_out_printf(s, "FLAGS ");
-	imap_out_flags(s, m->flags, m->keywords);
+	imap_out_flags(s, imap_view_msg_flags(m), m->keywords);
 	imap_out_printf(s, ")");
 	imap_out_end(s);
 }

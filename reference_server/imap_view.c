@@ -4,7 +4,7 @@
  * RFC 9051 §2.3.1.1 (UIDs ascend and are never reused; UIDVALIDITY),
  * §2.3.1.2 (message sequence numbers: positions, renumbered by EXPUNGE),
  * §2.3.2 (flags: system flags and keywords; "\Recent" is gone in
- * IMAP4rev2 and never set here, so RECENT is always 0 for IMAP4rev1),
+ * IMAP4rev2, so only IMAP4rev1 sessions see or take it),
  * §5.2 (size and flag updates are sent without being asked; EXISTS never
  * shrinks the mailbox), §7.3.5 (FLAGS: sent again when a new keyword
  * appears), §7.4.1 (EXISTS), §7.5.1 (EXPUNGE: the number is the current
@@ -13,7 +13,17 @@
  * back and the message stays in the view, marked), §7.5.2 (unsolicited
  * FETCH with the UID item, as IDLE requires, §6.3.13), §9 (seq-number:
  * "*" is the last message, or for UIDs the highest UID, or UIDNEXT in an
- * empty mailbox).
+ * empty mailbox). RFC 3501 §2.3.2 (\Recent: the session that is first
+ * notified of a message sees it recent; when it is read-write, later ones
+ * do not), §6.3.2 (EXAMINE does not take \Recent away), §7 and §7.3.2
+ * (new messages: EXISTS, then RECENT with the new count).
+ *
+ * \Recent bookkeeping: a read-write IMAP4rev1 view claims, at SELECT and
+ * at each sync, the messages of its snapshot no session has claimed yet
+ * (store_mailbox_claim_recent(), persisted in the mailbox state); those
+ * are recent in this view for as long as it lasts. EXAMINE and a view
+ * that is neither claim nothing and show as recent what is unclaimed when
+ * the message enters the view. IMAP4rev2 views neither show nor take it.
  *
  * The store calls imap_view_on_notify() after another handle changed
  * the mailbox (a delivery, an APPEND, POP3's UPDATE, another IMAP
@@ -93,7 +103,7 @@ imap_view_send_flags(struct imap_session *s)
 /* ---- opening and closing ---- */
 
 static int
-imap_view_put(struct imap_view *v, const struct store_msg *m)
+imap_view_put(struct imap_view *v, const struct store_msg *m, bool is_recent)
 {
 	struct imap_view_msg *nv;
 	size_t cap;
@@ -109,6 +119,7 @@ imap_view_put(struct imap_view *v, const struct store_msg *m)
 	memset(nv, 0, sizeof(*nv));
 	nv->uid = m->uid;
 	nv->flags = m->flags;
+	nv->is_recent = is_recent;
 	if (m->keywords[0] != '\0' && (nv->keywords = strdup(m->keywords)) == NULL)
 		return -1;
 	v->n++;
@@ -116,11 +127,31 @@ imap_view_put(struct imap_view *v, const struct store_msg *m)
 	return 0;
 }
 
+/* The first UID that is recent for this view among the snapshot's
+ * messages it has not seen yet (UINT32_MAX: none; IMAP4rev2). */
+static uint32_t
+imap_view_recent_from(struct imap_session *s)
+{
+	struct imap_view *v = &s->view;
+	uint32_t first;
+
+	if (!v->has_recent)
+		return UINT32_MAX;
+	if (!v->is_recent_owner)
+		return store_mailbox_first_recent(v->mb);
+	if (store_mailbox_claim_recent(v->mb, &first) != 0)
+		server_log("imap: recording \\Recent of %s of %s: %s", v->name,
+		    s->user, store_error(s->srv->store));
+	return first;
+}
+
 int
 imap_view_open(struct imap_session *s, const char *name, bool is_readonly)
 {
 	struct imap_view *v = &s->view;
 	struct store_mailbox *mb;
+	const struct store_msg *sm;
+	uint32_t recent;
 	size_t i, n;
 
 	mb = store_mailbox_open(s->srv->store, s->user, name, false);
@@ -132,10 +163,14 @@ imap_view_open(struct imap_session *s, const char *name, bool is_readonly)
 	v->uidnext = store_mailbox_uidnext(mb);
 	v->is_readonly = is_readonly;
 	v->is_changed = false;
+	v->has_recent = !s->is_rev2;
+	v->is_recent_owner = v->has_recent && !is_readonly;
 	buf_clear(&v->keywords);
+	recent = imap_view_recent_from(s);
 	n = store_mailbox_count(mb);
 	for (i = 0; i < n; i++)
-		if (imap_view_put(v, store_mailbox_msg(mb, i)) != 0) {
+		if ((sm = store_mailbox_msg(mb, i)) != NULL &&
+		    imap_view_put(v, sm, sm->uid >= recent) != 0) {
 			server_log("imap: out of memory selecting %s", name);
 			imap_view_close(s);
 			return -1;
@@ -158,7 +193,11 @@ imap_view_close(struct imap_session *s)
 	v->n = v->cap = 0;
 	v->name[0] = '\0';
 	v->is_changed = false;
+	v->has_recent = v->is_recent_owner = false;
 	buf_clear(&v->keywords);
+	free(v->saved);
+	v->saved = NULL;
+	v->nsaved = 0;
 }
 
 /* ---- lookups ---- */
@@ -198,6 +237,22 @@ imap_view_max_uid(const struct imap_session *s)
 	return s->view.n > 0 ? s->view.msgs[s->view.n - 1].uid : 0;
 }
 
+unsigned
+imap_view_msg_flags(const struct imap_view_msg *m)
+{
+	return m->flags | (m->is_recent ? IMAP_F_RECENT : 0);
+}
+
+size_t
+imap_view_recent_count(const struct imap_session *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->view.n; i++)
+		n += s->view.msgs[i].is_recent;
+	return n;
+}
+
 const struct store_msg *
 imap_view_store_msg(struct imap_session *s, uint32_t seq)
 {
@@ -221,8 +276,8 @@ imap_view_seqset(struct imap_session *s, const struct imap_node *node,
 		star = s->view.n > 0 ? imap_view_max_uid(s) : s->view.uidnext;
 	else
 		star = (uint32_t)s->view.n;
-	if (imap_seqset_parse_node(node, star, is_uid ? 0 : IMAP_SEQSET_CHECK_MAX,
-	    set_r, &err) == 1)
+	if (imap_seqset_parse_node(node, star, IMAP_SEQSET_DOLLAR |
+	    (is_uid ? 0 : IMAP_SEQSET_CHECK_MAX), set_r, &err) == 1)
 		return true;
 	imap_bad(s, NULL, "Invalid %s set: %s", is_uid ? "UID" : "sequence",
 	    imap_error_str(err));
@@ -259,7 +314,7 @@ imap_view_send_fetch(struct imap_session *s, uint32_t seq, struct imap_view_msg 
 		imap_view_send_flags(s);
 	imap_out_begin(s, NULL);
 	imap_out_printf(s, "* %u FETCH (UID %u FLAGS ", (unsigned)seq, (unsigned)m->uid);
-	imap_out_flags(s, m->flags, m->keywords);
+	imap_out_flags(s, imap_view_msg_flags(m), m->keywords);
 	imap_out_printf(s, ")");
 	imap_out_end(s);
 }
@@ -331,9 +386,11 @@ imap_view_compare(struct imap_session *s, bool may_expunge)
 	}
 }
 
-/* New messages (UIDs above the view's): append them, then "* n EXISTS". */
+/* New messages (UIDs above the view's): append them, then "* n EXISTS"
+ * (and "* r RECENT" for IMAP4rev1, RFC 3501 §7). recent: the first UID
+ * that is recent here (imap_view_recent_from()). */
 static void
-imap_view_add_new(struct imap_session *s)
+imap_view_add_new(struct imap_session *s, uint32_t recent)
 {
 	struct imap_view *v = &s->view;
 	size_t k, count = store_mailbox_count(v->mb), before = v->n;
@@ -343,15 +400,18 @@ imap_view_add_new(struct imap_session *s)
 
 	for (k = 0; k < count; k++) {
 		sm = store_mailbox_msg(v->mb, k);
-		if (sm->uid > max && imap_view_put(v, sm) != 0) {
+		if (sm->uid > max && imap_view_put(v, sm, sm->uid >= recent) != 0) {
 			server_log("imap: out of memory adding UID %u", (unsigned)sm->uid);
 			break;
 		}
 	}
 	if (v->keywords.len != known)
 		imap_view_send_flags(s);
-	if (v->n != before)
-		imap_untagged(s, "%zu EXISTS", v->n);
+	if (v->n == before)
+		return;
+	imap_untagged(s, "%zu EXISTS", v->n);
+	if (v->has_recent)
+		imap_untagged(s, "%zu RECENT", imap_view_recent_count(s));
 }
 
 void
@@ -368,7 +428,7 @@ imap_view_sync(struct imap_session *s, bool may_expunge)
 		return;
 	}
 	imap_view_compare(s, may_expunge);
-	imap_view_add_new(s);
+	imap_view_add_new(s, imap_view_recent_from(s));
 	v->uidnext = store_mailbox_uidnext(v->mb);
 }
 

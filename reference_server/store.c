@@ -3,6 +3,8 @@
  *
  * RFC 9051 §2.3.1.1 / RFC 3501 §2.3.1.1: UIDs strictly ascending and
  * never reused within a UIDVALIDITY; UIDVALIDITY and UIDNEXT persist.
+ * RFC 3501 §2.3.2: which messages are still \Recent persists too (the
+ * state's "firstrecent" line), so a restart never makes old mail recent.
  * RFC 5321 §6.1: a 250 after end of data means the server has taken
  * responsibility: the message must survive a crash.
  */
@@ -280,7 +282,8 @@ int
 store_state_read(struct store *st, const char *dir, struct store_state *s)
 {
 	char path[STORE_PATH_MAX], text[256];
-	unsigned long long v, n;
+	unsigned long long v, n, r;
+	const char *p;
 	ssize_t len;
 	int fd;
 
@@ -302,20 +305,28 @@ store_state_read(struct store *st, const char *dir, struct store_state *s)
 		store_set_error(st, "%s: malformed", path);
 		return -1;
 	}
+	/* Optional (stores written before it have none): without it nobody
+	 * is known to have seen any message, so all are recent (RFC 3501
+	 * §2.3.2: "that message SHOULD be considered recent"). */
+	r = 1;
+	if ((p = strstr(text, "\nfirstrecent ")) != NULL &&
+	    (sscanf(p, "\nfirstrecent %llu", &r) != 1 || r == 0))
+		r = 1;
 	s->uidvalidity = (uint32_t)v;
 	s->uidnext = (uint32_t)n;
+	s->first_recent = (uint32_t)(r < n ? r : n);
 	return 0;
 }
 
 int
 store_state_write(struct store *st, const char *dir, const struct store_state *s)
 {
-	char text[128];
+	char text[160];
 	int n;
 
 	n = snprintf(text, sizeof(text),
-	    "mailspec-mailbox 1\nuidvalidity %" PRIu32 "\nuidnext %" PRIu32 "\n",
-	    s->uidvalidity, s->uidnext);
+	    "mailspec-mailbox 1\nuidvalidity %" PRIu32 "\nuidnext %" PRIu32
+	    "\nfirstrecent %" PRIu32 "\n", s->uidvalidity, s->uidnext, s->first_recent);
 	return store_write_atomic(st, dir, STORE_STATE_FILE, text, (size_t)n);
 }
 
@@ -368,6 +379,7 @@ store_mailbox_ensure(struct store *st, const char *dir)
 	if (fstatat(st->dfd, path, &sb, 0) != 0) {	/* not made meanwhile */
 		s.uidvalidity = store_next_uidvalidity(st);
 		s.uidnext = 1;
+		s.first_recent = 1;
 		rc = store_state_write(st, dir, &s);
 	}
 	store_unlock(lk);

@@ -29,7 +29,8 @@
 #define STORE_INBOX		"INBOX"
 #define STORE_MAILBOX_MAX	255	/* bytes of a mailbox name */
 
-/* System flags (RFC 9051 §2.3.2; \Recent is not stored). */
+/* System flags (RFC 9051 §2.3.2; \Recent is not a stored flag, see
+ * store_mailbox_first_recent()). */
 #define STORE_F_SEEN		0x01
 #define STORE_F_ANSWERED	0x02
 #define STORE_F_FLAGGED		0x04
@@ -92,6 +93,16 @@ void store_mailbox_set_notify(struct store_mailbox *mb, store_notify_fn *fn,
 int store_mailbox_sync(struct store_mailbox *mb);
 uint32_t store_mailbox_uidvalidity(const struct store_mailbox *mb);
 uint32_t store_mailbox_uidnext(const struct store_mailbox *mb);
+/* \Recent (RFC 3501 §2.3.2; kept in the state file, not in the flags):
+ * the snapshot's messages with a UID from this one on have not been
+ * claimed by any session yet, so they are recent for the next one. */
+uint32_t store_mailbox_first_recent(const struct store_mailbox *mb);
+/* Claim the unclaimed messages of the snapshot for this handle (a
+ * read-write IMAP4rev1 selection), durably: *first_r gets the first UID
+ * that is this handle's to show as recent (every snapshot message from it
+ * on); no other claim will get them. -1 when the state could not be
+ * updated (*first_r then still names the messages to treat as recent). */
+int store_mailbox_claim_recent(struct store_mailbox *mb, uint32_t *first_r);
 /* The canonical mailbox name. */
 const char *store_mailbox_name(const struct store_mailbox *mb);
 size_t store_mailbox_count(const struct store_mailbox *mb);

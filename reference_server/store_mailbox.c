@@ -3,7 +3,10 @@
  *
  * RFC 9051 §2.3.1 (UIDs, UIDVALIDITY, UIDNEXT), §2.3.2 (flags),
  * §6.3.4-6.3.6 (CREATE, DELETE, RENAME), §7.5.1 (EXPUNGE is announced:
- * the notify hook); RFC 1939 §6 (POP3 UPDATE state removes messages).
+ * the notify hook); RFC 1939 §6 (POP3 UPDATE state removes messages);
+ * RFC 3501 §2.3.2 (\Recent: a message is recent in the first session
+ * notified of it; a handle claims the messages of its snapshot that no
+ * one has claimed yet, by moving the state's firstrecent past them).
  */
 #include "store_private.h"
 
@@ -247,6 +250,38 @@ uint32_t
 store_mailbox_uidnext(const struct store_mailbox *mb)
 {
 	return mb->state.uidnext;
+}
+
+uint32_t
+store_mailbox_first_recent(const struct store_mailbox *mb)
+{
+	return mb->state.first_recent;
+}
+
+int
+store_mailbox_claim_recent(struct store_mailbox *mb, uint32_t *first_r)
+{
+	uint32_t seen = mb->state.uidnext;	/* the snapshot has every UID below */
+	struct store_state s;
+	int lk, rc;
+
+	*first_r = mb->state.first_recent;	/* the fallback: "considered recent" */
+	if (mb->state.first_recent >= seen)
+		return 0;			/* nothing unclaimed in the snapshot */
+	lk = store_lock(mb->st, mb->dir, LOCK_EX);
+	if (lk == -1)
+		return -1;
+	rc = store_state_read(mb->st, mb->dir, &s);
+	if (rc == 0 && s.first_recent < seen) {
+		*first_r = s.first_recent;
+		s.first_recent = seen;
+		rc = store_state_write(mb->st, mb->dir, &s);
+	} else if (rc == 0)
+		*first_r = seen;		/* another handle was first */
+	store_unlock(lk);
+	if (rc == 0)
+		mb->state.first_recent = seen;
+	return rc;
 }
 
 const char *

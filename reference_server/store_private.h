@@ -27,6 +27,8 @@ struct store {
 struct store_state {
 	uint32_t uidvalidity;
 	uint32_t uidnext;
+	uint32_t first_recent;	/* UIDs from here on are \Recent for the next
+				 * session that claims them (<= uidnext) */
 };
 
 /* One line of a flags file. */

@@ -1,7 +1,8 @@
 """mailspec-server's IMAP side (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1,
 RFC 2177 IDLE, RFC 5161 ENABLE, RFC 2342 NAMESPACE, RFC 5258
 LIST-EXTENDED, RFC 5819 LIST-STATUS, RFC 6154 SPECIAL-USE, RFC 2971 ID,
-RFC 4315 UIDPLUS, RFC 7888 LITERAL-, RFC 4959 SASL-IR, RFC 8314 imaps)
+RFC 4315 UIDPLUS, RFC 7888 LITERAL-, RFC 4959 SASL-IR, RFC 8314 imaps,
+RFC 5182 SEARCHRES, RFC 3501 recent messages)
 against real clients (imaplib, curl) and the raw client RawIMAP.
 
 Mail comes in through the server's own SMTP listener and IMAP APPEND;
@@ -421,7 +422,7 @@ def test_select_and_examine(server_factory):
     with raw_login(srv) as c:
         append(c, "INBOX", message("seen"), flags="\\Seen")
         seen = c.ok("SELECT INBOX")
-        assert "* 2 EXISTS" in seen and "* 0 RECENT" in seen
+        assert "* 2 EXISTS" in seen and "* 2 RECENT" in seen   # both new to a SELECT
         assert "* OK [UNSEEN 1] First unseen message" in seen
         assert any(ln.startswith("* OK [UIDVALIDITY ") for ln in seen)
         assert "* OK [UIDNEXT 3] Predicted next UID" in seen
@@ -449,7 +450,7 @@ def test_status(server_factory):
         seen = c.ok("STATUS Drafts (MESSAGES UIDNEXT UNSEEN DELETED SIZE RECENT)")
         size = len(message("d1")) + len(message("d2"))
         assert seen == [f'* STATUS "Drafts" (MESSAGES 2 UIDNEXT 3 UNSEEN 1 DELETED 1 '
-                        f'SIZE {size} RECENT 0)']
+                        f'SIZE {size} RECENT 2)']      # nobody selected Drafts yet
         assert c.cmd("STATUS nope (MESSAGES)")[1].startswith("[NONEXISTENT]")
         assert c.cmd("STATUS Drafts (BOGUS)")[0] == "BAD"
         assert c.cmd("STATUS Drafts ()")[0] == "BAD"
@@ -530,7 +531,8 @@ def test_pop3_dele_shows_as_expunge(server_factory):
         idler.send("DONE\r\n")
         assert idler.until_tagged("i")[0] == "OK"
         deliver(srv, message("m3"))
-        assert c.ok("NOOP") == ["* 3 EXISTS"]
+        # m0 and m2 were recent at c's SELECT, m3 is claimed now (RFC 3501 §7)
+        assert c.ok("NOOP") == ["* 3 EXISTS", "* 3 RECENT"]
 
 
 def test_expunge_close_and_uid_expunge(server_factory):
@@ -572,8 +574,210 @@ def test_flag_change_by_another_process_shows_as_fetch(server_factory):
             fcntl.flock(lk, fcntl.LOCK_UN)
         seen = c.ok("NOOP")
         assert seen == ["* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1)",
-                        "* 2 FETCH (UID 2 FLAGS (\\Flagged \\Seen $Label1))"], seen
+                        "* 2 FETCH (UID 2 FLAGS (\\Flagged \\Seen \\Recent $Label1))"], seen
         assert c.ok("NOOP") == []
+
+
+# ---- SEARCHRES (RFC 5182, RFC 9051 §6.4.4.1) ----
+
+def searchres_box(c, name="r", n=4):
+    """A fresh mailbox with n messages "s0".."s{n-1}", selected."""
+    c.ok(f"CREATE {name}")
+    for i in range(n):
+        assert append(c, name, message(f"s{i}"))[0] == "OK"
+    c.ok(f"SELECT {name}")
+
+
+def fetched(seen):
+    """The message numbers of "* n FETCH" lines."""
+    return [int(ln.split()[1]) for ln in seen if ln.split()[2:3] == ["FETCH"]]
+
+
+def test_searchres_save_and_dollar(server_factory):
+    srv = imap_server(server_factory)
+    with raw_login(srv) as c:
+        caps = c.ok("CAPABILITY")[0].split()
+        assert "SEARCHRES" in caps and "ESEARCH" in caps   # RFC 5182 §2.1
+        searchres_box(c)
+        assert c.ok("FETCH $ (UID)") == []           # nothing saved: no match, OK
+        assert c.ok("UID FETCH $ (UID)") == []
+        # SAVE alone: no SEARCH/ESEARCH response (RFC 9051 §6.4.4)
+        assert c.ok("SEARCH RETURN (SAVE) OR SUBJECT s1 SUBJECT s3") == []
+        assert fetched(c.ok("FETCH $ (UID)")) == [2, 4]
+        assert fetched(c.ok("UID FETCH $ (FLAGS)")) == [2, 4]   # "$" maps to UIDs too
+        assert c.ok("SEARCH $") == ["* SEARCH 2 4"]
+        assert c.ok("SEARCH OR $ 1") == ["* SEARCH 1 2 4"]
+        assert c.ok("UID SEARCH UID $") == ["* SEARCH 2 4"]
+        assert c.ok("SEARCH 1,$") == ["* SEARCH 1 2 4"]         # sequence-set =/ "$"
+        assert c.cmd("SEARCH $,1")[0] == "BAD"                  # "$" only at the end
+        # UID SEARCH saves UIDs; STORE $ and UID STORE $ use them
+        seen = c.ok("UID SEARCH RETURN (SAVE ALL) SUBJECT s0")
+        assert seen == [f'* ESEARCH (TAG "t{c.ntag}") UID ALL 1']
+        assert c.ok("UID STORE $ +FLAGS (\\Flagged)") == [
+            "* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent))"]
+        assert c.ok("SEARCH FLAGGED") == ["* SEARCH 1"]
+        c.ok("STORE $ -FLAGS.SILENT (\\Flagged)")
+        assert c.ok("SEARCH FLAGGED") == ["* SEARCH"]
+        # SAVE with MIN/MAX keeps only those; with ALL or COUNT everything
+        tag = f"t{c.ntag + 1}"
+        assert c.ok("SEARCH RETURN (SAVE MIN) ALL") == [f'* ESEARCH (TAG "{tag}") MIN 1']
+        assert fetched(c.ok("FETCH $ FLAGS")) == [1]
+        c.ok("SEARCH RETURN (MAX SAVE) ALL")
+        assert fetched(c.ok("FETCH $ FLAGS")) == [4]
+        c.ok("SEARCH RETURN (MIN MAX SAVE) ALL")
+        assert fetched(c.ok("FETCH $ FLAGS")) == [1, 4]
+        c.ok("SEARCH RETURN (MIN SAVE COUNT) ALL")
+        assert fetched(c.ok("FETCH $ FLAGS")) == [1, 2, 3, 4]
+        c.ok("SEARCH RETURN (SAVE) SUBJECT nothing-matches")
+        assert c.ok("FETCH $ FLAGS") == []
+        # a search without SAVE, or one that ends BAD, leaves "$" alone
+        c.ok("SEARCH RETURN (SAVE) SUBJECT s2")
+        c.ok("SEARCH ALL")
+        assert c.cmd("SEARCH RETURN (SAVE) NOSUCHKEY")[0] == "BAD"
+        assert c.cmd("SEARCH RETURN (SAVE BOGUS) ALL")[0] == "BAD"
+        assert fetched(c.ok("FETCH $ FLAGS")) == [3]
+        # ... one with SAVE that ends NO empties it (RFC 5182 §2.1)
+        status, text, seen = c.cmd("SEARCH RETURN (SAVE) CHARSET KOI8-R ALL")
+        assert status == "NO" and text.startswith("[BADCHARSET") and seen == []
+        assert c.ok("FETCH $ FLAGS") == []
+
+
+def test_searchres_copy_move_expunge_and_reset(server_factory):
+    srv = imap_server(server_factory)
+    with raw_login(srv) as c:
+        searchres_box(c, n=5)
+        c.ok("CREATE dst")
+        c.ok("SEARCH RETURN (SAVE) OR SUBJECT s1 SUBJECT s2")
+        status, text, _ = c.cmd("COPY $ dst")
+        assert status == "OK" and text.startswith("[COPYUID "), text
+        # pipelined after the SEARCH: run in order (RFC 9051 §6.4.4.2)
+        t1, t2 = c.tag(), c.tag()
+        c.send(f"{t1} SEARCH RETURN (SAVE) SUBJECT s4\r\n{t2} FETCH $ (UID)\r\n")
+        assert c.until_tagged(t1)[:1] == ("OK",)
+        status, _, seen = c.until_tagged(t2)
+        assert status == "OK" and fetched(seen) == [5], seen
+        # an expunged message drops out of "$"; the others are renumbered
+        c.ok("SEARCH RETURN (SAVE) OR SUBJECT s1 SUBJECT s3")
+        c.ok("STORE 2 +FLAGS.SILENT (\\Deleted)")
+        assert c.ok("EXPUNGE") == ["* 2 EXPUNGE"]
+        assert fetched(c.ok("FETCH $ (UID)")) == [3]          # s3, now message 3
+        assert c.ok("UID SEARCH $") == ["* SEARCH 4"]
+        status, _, seen = c.cmd("MOVE $ dst")
+        assert status == "OK" and "* 3 EXPUNGE" in seen, seen
+        assert c.ok("FETCH $ (UID)") == []
+        # UID EXPUNGE $ removes only \Deleted messages of the saved set
+        c.ok("STORE 1:* +FLAGS.SILENT (\\Deleted)")
+        c.ok("SEARCH RETURN (SAVE) SUBJECT s0")
+        assert c.ok("UID EXPUNGE $") == ["* 1 EXPUNGE"]
+        # SELECT, EXAMINE, CLOSE and UNSELECT reset it
+        for reset in ("SELECT r", "EXAMINE r", "UNSELECT", "CLOSE"):
+            if reset in ("UNSELECT", "CLOSE"):
+                c.ok("SELECT r")
+            c.ok("SEARCH RETURN (SAVE) ALL")
+            assert fetched(c.ok("FETCH $ (UID)")), reset
+            c.ok(reset)
+            if reset in ("UNSELECT", "CLOSE"):
+                c.ok("SELECT r")
+            assert c.ok("FETCH $ (UID)") == [], reset
+        c.ok("SELECT dst")
+        assert len(fetched(c.ok("FETCH 1:* (UID)"))) == 3   # s1, s2 copied; s3 moved
+    with raw_login(srv) as c:
+        c.ok("ENABLE IMAP4rev2")
+        c.ok("SELECT dst")
+        assert c.ok("SEARCH RETURN (SAVE) ALL") == []        # no ESEARCH either
+        assert fetched(c.ok("FETCH $ (UID)")) == [1, 2, 3]
+        assert c.ok("SEARCH RETURN (SAVE COUNT) ALL") == [f'* ESEARCH (TAG "t{c.ntag}") COUNT 3']
+
+
+# ---- \Recent for IMAP4rev1 sessions (RFC 3501 §2.3.2) ----
+
+def recent_of(c, spec="1:*"):
+    """The message numbers whose FETCH FLAGS show \\Recent."""
+    flags = {}                  # unsolicited FETCHes may come first
+    for ln in c.ok(f"FETCH {spec} FLAGS"):
+        if ln.split()[2:3] == ["FETCH"]:
+            flags[int(ln.split()[1])] = "\\Recent" in ln
+    return sorted(n for n, is_recent in flags.items() if is_recent)
+
+
+def test_recent_first_selecting_session(server_factory):
+    srv = imap_server(server_factory)
+    deliver(srv, message("r0"))
+    deliver(srv, message("r1"))
+    with raw_login(srv) as a, raw_login(srv) as b, raw_login(srv) as e:
+        assert e.ok("STATUS INBOX (RECENT MESSAGES)") == [
+            '* STATUS "INBOX" (RECENT 2 MESSAGES 2)']    # STATUS takes nothing
+        seen = e.ok("EXAMINE INBOX")                     # shows, does not take
+        assert "* 2 RECENT" in seen and recent_of(e) == [1, 2]
+        seen = a.ok("SELECT INBOX")
+        assert "* 2 EXISTS" in seen and "* 2 RECENT" in seen
+        assert recent_of(a) == [1, 2]
+        assert a.ok("SEARCH RECENT") == ["* SEARCH 1 2"]
+        a.ok("STORE 1 +FLAGS.SILENT (\\Seen)")
+        assert a.ok("SEARCH NEW") == ["* SEARCH 2"] and a.ok("SEARCH OLD") == ["* SEARCH"]
+        assert a.ok("STORE 1 FLAGS (\\Flagged)") == ["* 1 FETCH (FLAGS (\\Flagged \\Recent))"]
+        assert a.cmd("STORE 1 +FLAGS (\\Recent)")[0] == "BAD"
+        assert a.ok("STATUS INBOX (RECENT)") == ['* STATUS "INBOX" (RECENT 2)']
+        seen = b.ok("SELECT INBOX")                      # a was first (read-write)
+        assert "* 0 RECENT" in seen and recent_of(b) == []
+        assert b.ok("SEARCH OLD") == ["* SEARCH 1 2"]
+        assert b.ok("STATUS INBOX (RECENT)") == ['* STATUS "INBOX" (RECENT 0)']
+        assert recent_of(e) == [1, 2]                    # a session flag: kept
+        # new mail: the first session to sync gets it, with EXISTS and RECENT
+        deliver(srv, message("r2"))
+        with raw_login(srv) as d:
+            assert d.ok("STATUS INBOX (RECENT)") == ['* STATUS "INBOX" (RECENT 1)']
+        assert b.ok("NOOP") == ["* 3 EXISTS", "* 1 RECENT"]
+        assert a.ok("NOOP") == ["* 3 EXISTS", "* 2 RECENT"]
+        assert recent_of(b) == [3] and recent_of(a) == [1, 2]
+        # APPEND and COPY make messages recent for the next selecting session
+        a.ok("CREATE other")
+        assert append(a, "other", message("x"))[0] == "OK"
+        a.ok("COPY 1:2 other")
+        assert b.ok("STATUS other (RECENT)") == ['* STATUS "other" (RECENT 3)']
+        assert "* 3 RECENT" in b.ok("SELECT other")
+        assert "* 0 RECENT" in a.ok("SELECT other")
+
+
+def test_recent_imap4rev2_neither_sees_nor_takes(server_factory):
+    srv = imap_server(server_factory)
+    deliver(srv, message("v0"))
+    with raw_login(srv) as c:
+        c.ok("ENABLE IMAP4rev2")
+        seen = c.ok("SELECT INBOX")
+        assert not [ln for ln in seen if "RECENT" in ln]
+        assert "\\Recent" not in c.ok("FETCH 1 FLAGS")[0]
+        assert c.cmd("SEARCH RECENT")[0] == "BAD"
+        deliver(srv, message("v1"))
+        assert c.ok("NOOP") == ["* 2 EXISTS"]
+    with raw_login(srv) as c:
+        assert "* 2 RECENT" in c.ok("SELECT INBOX")
+
+
+def test_recent_persists_across_restart(server_factory):
+    srv = imap_server(server_factory)
+    deliver(srv, message("p0"))
+    deliver(srv, message("p1"))
+    assert srv.state("alice")["firstrecent"] == 1
+    with raw_login(srv) as c:
+        assert "* 2 RECENT" in c.ok("SELECT INBOX")
+    assert srv.state("alice") == {"uidvalidity": srv.state("alice")["uidvalidity"],
+                                  "uidnext": 3, "firstrecent": 3}
+    deliver(srv, message("p2"))
+    assert srv.stop() == 0
+    srv.start()
+    with raw_login(srv) as c:
+        assert c.ok("STATUS INBOX (RECENT)") == ['* STATUS "INBOX" (RECENT 1)']
+        assert "* 1 RECENT" in c.ok("SELECT INBOX")
+        assert recent_of(c) == [3]
+    assert srv.stop() == 0
+    # a state file from before the firstrecent line: everything is recent
+    state = srv.mailbox_dir("alice") / "state"
+    state.write_text("".join(ln + "\n" for ln in state.read_text().splitlines()[:3]))
+    srv.start()
+    with raw_login(srv) as c:
+        assert "* 3 RECENT" in c.ok("SELECT INBOX")
+    assert srv.state("alice")["firstrecent"] == 4
 
 
 # ---- the rest of the commands ----

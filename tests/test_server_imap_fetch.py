@@ -104,7 +104,7 @@ def test_fetch_items_and_sections(server_factory):
         uid = append(c, "box", MIME, date="17-Jul-1996 02:44:25 -0700")
         c.ok("SELECT box")
         ln = fetch_one(c, "FETCH 1 (UID FLAGS INTERNALDATE RFC822.SIZE)")
-        assert ln == (f'* 1 FETCH (UID {uid} FLAGS () INTERNALDATE "17-Jul-1996 '
+        assert ln == (f'* 1 FETCH (UID {uid} FLAGS (\\Recent) INTERNALDATE "17-Jul-1996 '
                       f'09:44:25 +0000" RFC822.SIZE {len(MIME)})')
         assert fetch_one(c, "FETCH 1 FAST") == ln.replace(f"UID {uid} ", "")
         ln = fetch_one(c, "FETCH 1 BODYSTRUCTURE")
@@ -149,7 +149,7 @@ def test_fetch_items_and_sections(server_factory):
         c.buf = c.buf[len(b"bin\x00ary\xff BINARY[2]<3> ~{5}\r\n\x00ary\xff)\r\n"):]
         assert c.until_tagged(tag)[0] == "OK"
         ln = fetch_one(c, "FETCH 1 FULL")
-        assert "ENVELOPE (" in ln and ' BODY (("TEXT" "PLAIN"' in ln and "FLAGS ()" in ln
+        assert "ENVELOPE (" in ln and ' BODY (("TEXT" "PLAIN"' in ln and "FLAGS (\\Recent)" in ln
         assert "\\Seen" not in fetch_one(c, "FETCH 1 FLAGS")   # PEEK kept it unseen
 
 
@@ -165,9 +165,9 @@ def test_fetch_sets_seen_unless_peek_or_read_only(server_factory):
         assert search(c, "SEEN") == []                 # §6.3.3: read-only
         c.ok("SELECT box")
         ln = fetch_one(c, "FETCH 1 BODY[TEXT]")
-        assert ln == "* 1 FETCH (FLAGS (\\Seen) BODY[TEXT] {7}\r\nhello\r\n)", ln
+        assert ln == "* 1 FETCH (FLAGS (\\Seen \\Recent) BODY[TEXT] {7}\r\nhello\r\n)", ln
         ln = fetch_one(c, "FETCH 1 (FLAGS BODY[TEXT])")   # unchanged: no extra FLAGS
-        assert ln == "* 1 FETCH (FLAGS (\\Seen) BODY[TEXT] {7}\r\nhello\r\n)", ln
+        assert ln == "* 1 FETCH (FLAGS (\\Seen \\Recent) BODY[TEXT] {7}\r\nhello\r\n)", ln
         assert "\\Seen" in fetch_one(c, "FETCH 2 (FLAGS RFC822.TEXT)")    # IMAP4rev1
         assert "\\Seen" not in fetch_one(c, "FETCH 3 RFC822.HEADER")
         assert search(c, "UNSEEN") == [3]
@@ -195,7 +195,7 @@ def test_fetch_syntax_errors(server_factory):
             assert status == "BAD", (bad, text)
         assert c.ok("UID FETCH 4000000000 FLAGS") == []
         ln = fetch_one(c, "UID FETCH 4000000000:* (FLAGS UID)")
-        assert re.fullmatch(r"\* 1 FETCH \(UID \d+ FLAGS \(\)\)", ln), ln
+        assert re.fullmatch(r"\* 1 FETCH \(UID \d+ FLAGS \(\\Recent\)\)", ln), ln
 
 
 def test_fetch_large_messages_stream(server_factory):
@@ -330,13 +330,13 @@ def test_search_keys(server_factory):
             "OR (SEEN ANSWERED) DELETED": [1, 3], "NOT (OR SEEN DELETED)": [2],
             "2:3": [2, 3], "*": [3], "1,3 UNSEEN": [3], "UID 2:*": [2, 3],
             "CHARSET UTF-8 SEEN": [1], "CHARSET us-ascii ALL": [1, 2, 3],
-            "OLD": [1, 2, 3], "NEW": [], "RECENT": [],
+            "OLD": [], "NEW": [2, 3], "RECENT": [1, 2, 3],
         }
         for crit, want in cases.items():
             assert search(c, crit) == want, crit
         for bad in ("FOO", "SUBJECT", "BEFORE 31-Feb-2020", "BEFORE 2020-03-01",
                     "LARGER x", "KEYWORD \\Seen", "4", "UID x", "OR SEEN",
-                    "NOT", "()", "RETURN (SAVE) ALL", "RETURN ALL", "CHARSET"):
+                    "NOT", "()", "RETURN ALL", "CHARSET"):
             status, text, _ = c.cmd("SEARCH " + bad)
             assert status == "BAD", (bad, text)
         status, text, _ = c.cmd("SEARCH CHARSET KOI8-R ALL")
@@ -384,7 +384,7 @@ def test_search_many_messages(server_factory):
         assert search(c, "ALL") == list(range(1, n + 1))
         assert search(c, "SUBJECT n39") == [40] + list(range(391, 401))
         seen = c.ok("FETCH 1:* (UID FLAGS)")
-        assert len(seen) == n and seen[-1] == f"* {n} FETCH (UID {n} FLAGS ())"
+        assert len(seen) == n and seen[-1] == f"* {n} FETCH (UID {n} FLAGS (\\Recent))"
 
 
 # ---- STORE ----
@@ -399,13 +399,13 @@ def test_store_and_second_session(server_factory):
         b.ok("SELECT st")
         assert a.ok("STORE 1 +FLAGS (\\Seen $One)") == [
             "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $One)",
-            "* 1 FETCH (FLAGS (\\Seen $One))"]
+            "* 1 FETCH (FLAGS (\\Seen \\Recent $One))"]
         assert a.ok("STORE 1:2 +FLAGS \\Flagged $Two") == [
             "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $One $Two)",
-            "* 1 FETCH (FLAGS (\\Flagged \\Seen $One $Two))",
-            "* 2 FETCH (FLAGS (\\Flagged $Two))"]
+            "* 1 FETCH (FLAGS (\\Flagged \\Seen \\Recent $One $Two))",
+            "* 2 FETCH (FLAGS (\\Flagged \\Recent $Two))"]
         assert a.ok("STORE 1 -FLAGS.SILENT (\\Seen $one)") == []
-        assert a.ok("UID STORE 3 FLAGS (\\Draft)") == ["* 3 FETCH (UID 3 FLAGS (\\Draft))"]
+        assert a.ok("UID STORE 3 FLAGS (\\Draft)") == ["* 3 FETCH (UID 3 FLAGS (\\Draft \\Recent))"]
         assert a.ok("STORE 3 FLAGS.SILENT ()") == []
         seen = b.ok("NOOP")
         assert seen == ["* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Two)",
@@ -455,8 +455,8 @@ def test_copy_move_uidplus(server_factory):
         seen = a.ok("FETCH 1:* (FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (Subject)])")
         subjects = [re.search(r"Subject: (\w+)", ln).group(1) for ln in seen]
         assert subjects == ["c1", "c3", "c4", "c0", "c1", "c3"], seen
-        assert "FLAGS (\\Flagged $K)" in seen[0] and '"02-Mar-2020 12:00:00' in seen[0]
-        assert "FLAGS (\\Flagged $K)" in seen[4] and "\\Deleted" not in seen[4]
+        assert "FLAGS (\\Flagged \\Recent $K)" in seen[0] and '"02-Mar-2020 12:00:00' in seen[0]
+        assert "FLAGS (\\Flagged \\Recent $K)" in seen[4] and "\\Deleted" not in seen[4]
         a.ok("EXAMINE src")
         status, text, _ = a.cmd("MOVE 1 dst")
         assert status == "NO" and text.startswith("[READ-ONLY]"), text
@@ -474,7 +474,7 @@ def test_move_within_same_mailbox_and_uid_expunge(server_factory):
         c.ok("SELECT m")
         status, text, seen = c.cmd("MOVE 1 m")
         assert status == "OK" and seen[0].startswith("* OK [COPYUID "), seen
-        assert seen[1:] == ["* 1 EXPUNGE", "* 4 EXISTS"], seen
+        assert seen[1:] == ["* 1 EXPUNGE", "* 4 EXISTS", "* 4 RECENT"], seen
         c.ok("STORE 1:4 +FLAGS.SILENT (\\Deleted)")
         assert c.ok("UID EXPUNGE 3:5") == ["* 2 EXPUNGE"] * 3   # UIDs 3, 4, 5
         assert c.ok("UID SEARCH ALL") == ["* SEARCH 2"]
