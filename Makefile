@@ -381,6 +381,7 @@ SERVER_SRCS := \
 	reference_server/smtp_body.c \
 	reference_server/smtp_auth.c \
 	reference_server/pop3_session.c \
+	reference_server/store_textual.c \
 	reference_server/pop3_auth.c \
 	reference_server/pop3_cmds.c \
 	reference_server/pop3_body.c \

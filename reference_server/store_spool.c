@@ -10,9 +10,12 @@
  * UIDs allow; the state is never behind the messages.
  */
 #include "store_private.h"
+#include "store_textual.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,7 @@ struct store_spool {
 	struct store *st;
 	int fd;
 	bool is_failed;
+	bool has_nul;			/* NUL seen: store_spool_textual() */
 	uint64_t size;
 	char path[64];			/* relative to the store */
 	size_t buffered;
@@ -44,12 +48,13 @@ store_spool_new(struct store *st)
 	}
 	sp->st = st;
 	sp->is_failed = false;
+	sp->has_nul = false;
 	sp->size = 0;
 	sp->buffered = 0;
 	snprintf(sp->path, sizeof(sp->path), "%s/%ld.%lu", STORE_SPOOL_DIR,
 	    (long)getpid(), ++st->spool_seq);
 	sp->fd = openat(st->dfd, sp->path,
-	    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (sp->fd == -1) {
 		store_set_error(st, "create %s: %s", sp->path, strerror(errno));
 		free(sp);
@@ -95,6 +100,8 @@ store_spool_write(struct store_spool *sp, const void *data, size_t len)
 		if (take > len)
 			take = len;
 		memcpy(sp->buf + sp->buffered, p, take);
+		if (!sp->has_nul && memchr(p, '\0', take) != NULL)
+			sp->has_nul = true;
 		sp->buffered += take;
 		sp->size += take;
 		p += take;
@@ -109,11 +116,57 @@ store_spool_size(const struct store_spool *sp)
 	return sp->size;
 }
 
+/* A spool holding NUL: rewrite it with its binary parts as base64
+ * (store_textual.h). The message was limited in size by the session. */
+static int
+store_spool_textual(struct store_spool *sp)
+{
+	struct buf out;
+	char *data;
+	ssize_t n;
+	size_t got = 0;
+	int rc = -1;
+
+	if (sp->size > SIZE_MAX / 2 || (data = malloc((size_t)sp->size + 1)) == NULL) {
+		store_set_error(sp->st, "out of memory");
+		return -1;
+	}
+	while (got < sp->size) {
+		n = pread(sp->fd, data + got, (size_t)sp->size - got, (off_t)got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf_init(&out, (size_t)sp->size * 2 + 4096);
+	if (got != sp->size)
+		store_set_error(sp->st, "read %s: %s", sp->path, strerror(errno));
+	else if ((rc = store_textual(data, got, &out)) < 0)
+		store_set_error(sp->st, "out of memory");
+	else if (rc == 1 && (ftruncate(sp->fd, 0) != 0 || lseek(sp->fd, 0, SEEK_SET) != 0)) {
+		store_set_error(sp->st, "truncate %s: %s", sp->path, strerror(errno));
+		rc = -1;
+	} else if (rc == 1) {
+		sp->size = 0;
+		rc = store_spool_write(sp, out.data, out.len) == 0 && store_spool_flush(sp) == 0 ?
+		    0 : -1;
+	}
+	buf_release(&out);
+	free(data);
+	if (rc < 0)
+		sp->is_failed = true;
+	sp->has_nul = false;
+	return rc < 0 ? -1 : 0;
+}
+
 /* Everything written is on disk. */
 static int
 store_spool_sync(struct store_spool *sp)
 {
 	if (store_spool_flush(sp) != 0)
+		return -1;
+	if (sp->has_nul && store_spool_textual(sp) != 0)
 		return -1;
 	if (fsync(sp->fd) != 0) {
 		store_set_error(sp->st, "fsync %s: %s", sp->path, strerror(errno));

@@ -427,7 +427,41 @@ def test_bdat_binarymime_and_text_rules(mail_server):
         code, lines = c.reply()
         assert code == 550 and enhanced(lines[0]) == "5.6.0"
     msgs = mail_server.messages("alice")
-    assert len(msgs) == 1 and strip_received(msgs[0][1]) == binary
+    assert len(msgs) == 1
+    # Stored with the binary body as base64 (RFC 9051 §4.3, RFC 3516 §4.4):
+    # a Content-Transfer-Encoding field added, the octets kept
+    stored = strip_received(msgs[0][1])
+    head, _, body = stored.partition(b"\r\n\r\n")
+    assert head == (b"Content-Type: application/octet-stream\r\n"
+                    b"Content-Transfer-Encoding: base64")
+    assert b"\0" not in stored and base64.b64decode(body) == binary.partition(b"\r\n\r\n")[2]
+
+
+def test_binary_parts_stored_as_base64(mail_server):
+    """Only identity-encoded parts holding NUL change: their CTE field and
+    body; text parts, the boundaries and the other header fields stay."""
+    blob = bytes(range(256)) + b"\r\n-- b is not a boundary\r\n"
+    msg = (b"Subject: bin\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+           b"--b\r\nContent-Type: text/plain\r\n\r\nkeep me\r\n"
+           b"--b\r\nContent-Type: application/octet-stream\r\n"
+           b"Content-Transfer-Encoding: binary\r\nContent-ID: <x@y>\r\n\r\n"
+           + blob + b"\r\n--b--\r\n")
+    with mail_server.client() as c:
+        c.greet()
+        assert c.cmd("MAIL FROM:<x@y.example> BODY=BINARYMIME")[0] == 250
+        assert c.cmd(f"RCPT TO:<{ALICE}>")[0] == 250
+        c.send(f"BDAT {len(msg)} LAST\r\n".encode() + msg)
+        assert c.reply()[0] == 250
+    stored = strip_received(mail_server.messages("alice")[-1][1])
+    assert b"\0" not in stored
+    assert stored.startswith(msg[:msg.index(b"Content-Transfer-Encoding: binary")])
+    rest = stored[len(msg[:msg.index(b"Content-Transfer-Encoding: binary")]):]
+    assert rest.startswith(b"Content-Transfer-Encoding: base64\r\nContent-ID: <x@y>\r\n\r\n")
+    b64, _, tail = rest.split(b"\r\n\r\n", 1)[1].partition(b"\r\n--b--")
+    assert all(len(line) <= 76 for line in b64.split(b"\r\n"))
+    assert base64.b64decode(b64) == blob
+    assert tail == b"\r\n"
 
 
 def test_bdat_over_size(server_factory):
