@@ -33,8 +33,10 @@
 #define IMAP_ID_FIELD_MAX	30
 #define IMAP_ID_VALUE_MAX	1024
 
-/* Capabilities that do not depend on the state. */
-static const char imap_caps_common[] = "LITERAL- ENABLE IDLE NAMESPACE UNSELECT "
+/* Capabilities that do not depend on the state, after LITERAL- or, with
+ * --literal-plus, LITERAL+ (RFC 7888 §5: never both; "a server
+ * implementation can choose to have a configuration option"). */
+static const char imap_caps_common[] = "ENABLE IDLE NAMESPACE UNSELECT "
     "UIDPLUS MOVE SPECIAL-USE LIST-EXTENDED LIST-STATUS CHILDREN ID STATUS=SIZE "
     "ESEARCH SEARCHRES BINARY";
 
@@ -64,7 +66,8 @@ imap_capability_string(const struct imap_session *s, char *out, size_t outlen)
 			n += (size_t)snprintf(out + n, outlen - n, " LOGINDISABLED");
 	}
 	if (n < outlen)
-		snprintf(out + n, outlen - n, " %s", imap_caps_common);
+		snprintf(out + n, outlen - n, " %s %s", s->srv->literal_plus ? "LITERAL+" :
+		    "LITERAL-", imap_caps_common);
 }
 
 /* ---- any state ---- */

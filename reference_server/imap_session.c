@@ -384,6 +384,9 @@ imap_session_new(struct conn *c)
 		.max_size = c->srv->limits.max_message_size + IMAP_CMD_LINE_MAX,
 		.max_nonsync = 4096,	/* LITERAL- (RFC 7888 §5, RFC 9051 §4.3) */
 	};
+
+	if (c->srv->literal_plus)
+		lim.max_nonsync = SIZE_MAX;	/* LITERAL+: only max_literal applies */
 	struct imap_session *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)

@@ -32,6 +32,7 @@ struct options {
 	const char *tls_key;
 	const char *ready_file;
 	bool allow_plaintext_auth;
+	bool literal_plus;
 	struct server_limits limits;
 };
 
@@ -57,7 +58,8 @@ main_usage(FILE *f)
 		fprintf(f, " [--%s ADDR:PORT]", proto_table[i].name);
 	fputs(" --store DIR\n"
 	    "    [--domain NAME]... [--users FILE] [--tls-cert FILE --tls-key FILE]\n"
-	    "    [--allow-plaintext-auth] [--ready-file FILE] [--idle-timeout SECONDS]\n"
+	    "    [--allow-plaintext-auth] [--literal-plus] [--ready-file FILE]\n"
+	    "    [--idle-timeout SECONDS]\n"
 	    "    [--max-message-size BYTES] [--max-recipients N] [--max-connections N]\n"
 	    "    [--max-connections-per-ip N] [--max-errors N]\n"
 	    "ADDR is IPv4, [IPv6] or localhost; port 0 picks a free port.\n", f);
@@ -159,6 +161,10 @@ main_parse(struct options *o, int argc, char **argv)
 		name = argv[i] + 2;
 		if (strcmp(name, "allow-plaintext-auth") == 0) {
 			o->allow_plaintext_auth = true;
+			continue;
+		}
+		if (strcmp(name, "literal-plus") == 0) {
+			o->literal_plus = true;
 			continue;
 		}
 		if (strcmp(name, "help") == 0) {
@@ -306,6 +312,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	memset(&srv, 0, sizeof(srv));
 	srv.allow_plaintext_auth = o.allow_plaintext_auth;
+	srv.literal_plus = o.literal_plus;
 	srv.limits = o.limits;
 	err[0] = '\0';
 	if (main_setup(&srv, &o, err, sizeof(err)) != 0) {

@@ -35,6 +35,7 @@ struct server {
 	struct users *users;
 	SSL_CTX *tls;
 	bool allow_plaintext_auth;	/* AUTH before TLS (tests only) */
+	bool literal_plus;		/* IMAP: LITERAL+ instead of LITERAL- */
 	struct server_limits limits;
 	const char *hostname;		/* the first served domain */
 	struct listener *listeners;

@@ -29,7 +29,7 @@ import time
 
 import pytest
 
-from server_fixtures import (DOMAIN, RawIMAP, RawPOP3, imap_served_quickly,  # noqa: F401
+from server_fixtures import (BUILD, DOMAIN, ROOT, RawIMAP, RawPOP3, imap_served_quickly,  # noqa: F401
                              server_factory, strip_received)
 
 IMAP_LISTENERS = {"smtp": "127.0.0.1:0", "pop3": "127.0.0.1:0",
@@ -479,6 +479,31 @@ def test_append_variants(server_factory):
         assert status == "BAD" and text.startswith("[TOOBIG]")   # RFC 7888 §5
         c.ok("NOOP")                           # the 5000 bytes were skipped
     assert [d for _, d in srv.messages("alice")] == [b"hello", b"a\0b\n"]
+
+
+def test_literal_plus_option(server_factory, tmp_path):
+    """--literal-plus: LITERAL+ instead of LITERAL- (RFC 7888 §5: never
+    both), non-synchronizing literals of any size up to the message limit;
+    the LITERAL+ scenario then passes (it is unsupported by default)."""
+    srv = imap_server(server_factory, args=["--literal-plus", "--max-message-size", "20000"])
+    with raw_login(srv) as c:
+        caps = " ".join(c.ok("CAPABILITY")).split()
+        assert "LITERAL+" in caps and "LITERAL-" not in caps
+        c.send("a APPEND INBOX {5000+}\r\n" + "y" * 5000 + "\r\n")
+        status, text, seen = c.until_tagged("a")
+        assert status == "OK" and not seen, (status, text, seen)
+        c.send("b APPEND INBOX {30000+}\r\n" + "z" * 30000 + "\r\n")
+        status, text, _ = c.until_tagged("b")
+        assert status in ("NO", "BAD") and text.startswith("[TOOBIG]")
+        c.ok("NOOP")
+    assert [d for _, d in srv.messages("alice")] == [b"y" * 5000]
+    users = [a for u, p in srv.users.items() for a in ("--user", f"{u}:{p}")]
+    lib = ROOT / "scenarios" / "imap" / "imap.append.literal-plus.yaml"
+    host, port = srv.addr("imap")
+    r = subprocess.run([str(BUILD / "bin" / "mailspec"), "run", "--imap", f"imap://{host}:{port}",
+                        *users, "--domain", DOMAIN, "--timeout", "5", str(lib)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.startswith("pass"), r.stdout + r.stderr
 
 
 # ---- two sessions: announcements (RFC 9051 §5.2, §7.4.1, §7.5.1) ----
