@@ -7,6 +7,8 @@ disagrees: an error, not a verdict on the server), a missing fixture."""
 import re
 import shutil
 
+import pytest
+
 from conftest import ROOT, by_id, check_sanitizers, run_json, run_mailspec
 
 MIME = ROOT / "scenarios" / "mime"
@@ -54,38 +56,36 @@ def _mutate(tmp_path, src, new_id, old, new):
     return _library(tmp_path, new_id + ".yaml", text)
 
 
-def test_a_wrong_octet_fails_with_the_offset(tmp_path):
-    path = _mutate(tmp_path, "mime.plain-7bit.yaml", "t.octet",
-                   '"BODY[1]": {fixture: true}', '"BODY[1]": "This fixture was written for X"')
+def _run_mutated(tmp_path, src, sid, old, new):
+    """Run a mutated copy of a MIME scenario on the bundled server:
+    (exit code, output, its result record)."""
+    path = _mutate(tmp_path, src, sid, old, new)
     rc, out, err, data = run_json("run", str(path), json_path=tmp_path / "r.json", timeout=120)
     check_sanitizers("mailspec run", err)
-    r = by_id(data)["t.octet"]
-    assert r["verdict"] == "fail", out
-    assert "BODY[1]: expected 30 octets, got 110; they differ from octet 29" in r["message"]
-    assert rc == 1
+    return rc, out, by_id(data)[sid]
 
 
-def test_a_wrong_written_structure_is_an_error_not_a_verdict(tmp_path):
+@pytest.mark.parametrize("src,old,new,verdict,wants", [
+    # a wrong octet fails and says where
+    ("mime.plain-7bit.yaml", '"BODY[1]": {fixture: true}',
+     '"BODY[1]": "This fixture was written for X"', "fail",
+     ["BODY[1]: expected 30 octets, got 110; they differ from octet 29"]),
     # 110 octets is right; 111 disagrees with mailspec's own reading of the
     # fixture, so the server cannot be judged: error, naming both readings
-    path = _mutate(tmp_path, "mime.plain-7bit.yaml", "t.written",
-                   '"7BIT" 110 3', '"7BIT" 111 3')
-    rc, out, err, data = run_json("run", str(path), json_path=tmp_path / "r.json", timeout=120)
-    check_sanitizers("mailspec run", err)
-    r = by_id(data)["t.written"]
-    assert r["verdict"] == "error", out
-    assert "mailspec reads fixture plain-7bit.eml differently from the scenario" in r["message"]
-    assert "size in octets: expected 111, got 110" in r["message"]
-
-
-def test_a_structure_difference_names_the_part_and_field(tmp_path):
-    path = _mutate(tmp_path, "mime.multipart-alternative.yaml", "t.part",
-                   '"HTML" ("CHARSET" "utf-8")', '"HTML" ("CHARSET" "utf-8" "FORMAT" "x")')
-    rc, out, err, data = run_json("run", str(path), json_path=tmp_path / "r.json", timeout=120)
-    check_sanitizers("mailspec run", err)
-    r = by_id(data)["t.part"]
-    assert r["verdict"] == "error", out
-    assert "BODYSTRUCTURE of part 2: parameters" in r["message"]
+    ("mime.plain-7bit.yaml", '"7BIT" 110 3', '"7BIT" 111 3', "error",
+     ["mailspec reads fixture plain-7bit.eml differently from the scenario",
+      "size in octets: expected 111, got 110"]),
+    # the part and the field are named
+    ("mime.multipart-alternative.yaml", '"HTML" ("CHARSET" "utf-8")',
+     '"HTML" ("CHARSET" "utf-8" "FORMAT" "x")', "error",
+     ["BODYSTRUCTURE of part 2: parameters"]),
+], ids=["octet", "written-structure", "part-and-field"])
+def test_mutated_scenario_cannot_pass(tmp_path, src, old, new, verdict, wants):
+    rc, out, r = _run_mutated(tmp_path, src, "t.mutated", old, new)
+    assert r["verdict"] == verdict, out
+    for want in wants:
+        assert want in r["message"], r["message"]
+    assert rc != 0
 
 
 def test_fixture_errors_are_load_errors(tmp_path):
