@@ -80,7 +80,25 @@ mime_base64_decode_update(struct mime_base64_decoder *d, const void *in,
 	size_t i, k = 0;
 
 	for (i = 0; i < len; i++) {
-		int v = base64_value(p[i]);
+		int v;
+
+		/* whole quanta of alphabet characters, four at a time */
+		while (d->n == 0 && !d->is_done && len - i >= 4) {
+			int a = base64_value(p[i]), b = base64_value(p[i + 1]);
+			int c = base64_value(p[i + 2]), e = base64_value(p[i + 3]);
+			uint32_t q;
+
+			if ((a | b | c | e) < 0)
+				break;
+			q = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)e;
+			o[k++] = (unsigned char)(q >> 16);
+			o[k++] = (unsigned char)(q >> 8);
+			o[k++] = (unsigned char)q;
+			i += 4;
+		}
+		if (i == len)
+			break;
+		v = base64_value(p[i]);
 
 		if (v >= 0) {
 			if (d->is_done) {

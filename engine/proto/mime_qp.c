@@ -229,15 +229,53 @@ qp_step(struct mime_qp_decoder *d, unsigned char c, unsigned char *o)
 	return k;
 }
 
+/* Bytes that stand for themselves in QP_TEXT (RFC 2045 §6.7 rule 2:
+ * 33 through 60 and 62 through 126). */
+static bool
+qp_is_literal(unsigned char c)
+{
+	return c >= 33 && c <= 126 && c != '=';
+}
+
+/* In QP_TEXT with no white space held, the run of bytes from p that
+ * decode to themselves: literal bytes, and SP or TAB followed by one
+ * (white space at the end of a line is what needs the state machine). */
+static size_t
+qp_literal_run(const unsigned char *p, size_t len)
+{
+	size_t j = 0;
+
+	while (j < len) {
+		if (qp_is_literal(p[j]))
+			j++;
+		else if ((p[j] == ' ' || p[j] == '\t') && j + 1 < len && qp_is_literal(p[j + 1]))
+			j += 2;
+		else
+			break;
+	}
+	return j;
+}
+
 size_t
 mime_qp_decode_update(struct mime_qp_decoder *d, const void *in, size_t len, void *out)
 {
 	const unsigned char *p = in;
 	unsigned char *o = out;
-	size_t i, k = 0;
+	size_t i = 0, k = 0, run;
 
-	for (i = 0; i < len; i++)
-		k += qp_step(d, p[i], o + k);
+	while (i < len) {
+		if (d->state == QP_TEXT && d->nws == 0 &&
+		    (run = qp_literal_run(p + i, len - i)) > 0) {
+			memcpy(o + k, p + i, run);
+			k += run;
+			i += run;
+			d->line_len += run;
+			if (d->line_len > QP_LINE_MAX)
+				d->problems |= MIME_QP_LONG_LINE;
+			continue;
+		}
+		k += qp_step(d, p[i++], o + k);
+	}
 	return k;
 }
 
