@@ -198,6 +198,8 @@ loader_parse_conns(struct lctx *c, const yaml_node_t *n)
 		return false;
 	}
 	count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	/* a duplicated connections: key (reported) is parsed again: start over */
+	s->nconns = 0;
 	s->conns = arena_alloc(c->arena, (count ? count : 1) * sizeof(*s->conns));
 	if (s->conns == NULL)
 		return false;
