@@ -95,6 +95,9 @@ static void
 imap_proceed_logout(struct imap_session *s, const struct imap_cmd *cmd)
 {
 	(void)cmd;
+	/* BYE, then the OK, and nothing between (RFC 9051 §6.1.3): changes
+	 * other sessions made are not announced to a session that ends */
+	s->view.is_changed = false;
 	imap_untagged(s, "BYE %s IMAP4rev2 server logging out", s->srv->hostname);
 	imap_ok(s, NULL, "LOGOUT completed");
 	imap_enter_state(s, IMAP_STATE_LOGOUT);
