@@ -483,6 +483,16 @@ loader_read_file(const char *path, size_t *len_r, FILE *err)
 	return data;
 }
 
+/* Free a scenario that is in no list: it lives in its own arena, so the
+ * arena pointer is taken out first (arena_free() clears what it is given). */
+static void
+scenario_discard(struct scenario *s)
+{
+	struct arena *a = s->arena;
+
+	arena_free(&a);
+}
+
 static bool
 library_push(struct scenario ***list, size_t *n, struct scenario *s)
 {
@@ -642,7 +652,7 @@ loader_file(struct loader_state *st, const char *path, bool want_prelude)
 		fprintf(st->err, "%s:1:1: error: files in a preludes/ folder define a "
 		    "prelude (a 'prelude:' key, not 'id:')\n", path);
 		st->lib->nerrors++;
-		arena_free(&s->arena);
+		scenario_discard(s);
 	} else {
 		library_push(&st->lib->scenarios, &st->lib->nscenarios, s);
 		loader_preludes_near(st, path);
@@ -858,8 +868,9 @@ loader_load_buffer(struct library *lib, const char *name, const char *data, size
 
 	if (s != NULL && !library_push(s->is_prelude ? &lib->preludes : &lib->scenarios,
 	    s->is_prelude ? &lib->npreludes : &lib->nscenarios, s)) {
-		arena_free(&s->arena);
+		scenario_discard(s);
 		lib->nerrors++;
+		return lib->nerrors - before;
 	}
 	if (s != NULL)
 		loader_resolve(lib, err, s);

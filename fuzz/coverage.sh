@@ -10,7 +10,9 @@
 # `make fuzz-run` keeps what it found), merges the profiles with
 # llvm-profdata and prints `llvm-cov report` for the files the harness is
 # there to test (FILES below). A summary, one line per target and file,
-# goes to $BUILD/fuzz-cov/summary.txt. LLVM_SUFFIX (default -14) picks
+# goes to $BUILD/fuzz-cov/summary.txt; files that several harnesses share
+# (pop3.c, the IMAP lexer and framer, mime_lex.c) get a line for all of
+# them together too, "a+b file". LLVM_SUFFIX (default -14) picks
 # llvm-profdata$LLVM_SUFFIX and llvm-cov$LLVM_SUFFIX.
 set -eu
 cd "$(dirname "$0")/.."
@@ -69,6 +71,8 @@ if [ $# -gt 0 ]; then
 else
 	targets="$(make_list FUZZ_TARGETS) $(make_list FUZZ_ENGINE_TARGETS) $(make_list FUZZ_SERVER_TARGETS)"
 fi
+# shellcheck disable=SC2086
+targets=$(echo $targets)	# one space between names (the Makefile has tabs)
 
 bins=""
 for t in $targets; do bins="$bins $COV/fuzz-replay/$t"; done
@@ -96,5 +100,31 @@ for t in $targets; do
 			{ sub(cwd, "", $1); printf "   %-44s lines %6s missed %5s  %s\n", $1, $8, $9, $10 }'
 	awk -v t="$t" -v cwd="$PWD/" 'NR > 2 && !/^-/ && $1 != "TOTAL" { sub(cwd, "", $1); print t, $1, $10 }' \
 		"$COV/prof/$t.report" >>"$COV/summary.txt"
+done
+# Files that several harnesses parse with: their coverage over all of them.
+shared() {
+	p=engine/proto
+	echo "fuzz_pop3_resp+fuzz_pop3_cmd $p/pop3.c"
+	echo "fuzz_imap_resp+fuzz_imap_cmd $p/imap_lex.c $p/imap_frame.c $p/imap_section.c $p/imap_node.c"
+	echo "fuzz_mime_header+fuzz_mime_address+fuzz_mime_date $p/mime_lex.c"
+}
+shared | while read -r group files; do
+	objs="" profs=""
+	for t in $(echo "$group" | tr + ' '); do
+		case " $targets " in *" $t "*) ;; *) continue 2 ;; esac
+		# the first object is an argument, the others -object options
+		objs="$objs${objs:+ -object=}$COV/fuzz-replay/$t"
+		profs="$profs $COV/prof/$t.profdata"
+	done
+	# shellcheck disable=SC2086
+	"$PROFDATA" merge -sparse $profs -o "$COV/prof/$group.profdata"
+	echo "== $group (together)"
+	# shellcheck disable=SC2086
+	"$LLVMCOV" report $objs -instr-profile="$COV/prof/$group.profdata" $files |
+		tee "$COV/prof/$group.report" |
+		awk -v cwd="$PWD/" 'NR == 1 || /^-/ { next }
+			{ sub(cwd, "", $1); printf "   %-44s lines %6s missed %5s  %s\n", $1, $8, $9, $10 }'
+	awk -v t="$group" -v cwd="$PWD/" 'NR > 2 && !/^-/ && $1 != "TOTAL" { sub(cwd, "", $1); print t, $1, $10 }' \
+		"$COV/prof/$group.report" >>"$COV/summary.txt"
 done
 echo "summary: $COV/summary.txt (target file line-coverage)"

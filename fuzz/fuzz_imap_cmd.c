@@ -96,18 +96,21 @@ seqset_check(const struct imap_node *n)
 static void
 round_trip(const struct imap_cmd *c)
 {
+	static struct imap_cmd_parser *p;
+	static struct buf w;
 	struct imap_limits lim = { 0, 0, 0, SIZE_MAX, 0, 0 };
-	struct imap_cmd_parser *p = imap_cmd_parser_new(&lim);
 	struct imap_cmd a;
-	struct buf w;
 	uint8_t *copy;
 	size_t conts = 0;
 	int rc;
 
-	buf_init(&w, 1 << 24);
-	if (p == NULL || !imap_cmd_write(&w, c))
+	if (p == NULL && (p = imap_cmd_parser_new(&lim)) == NULL)
+		abort();
+	imap_cmd_parser_reset(p);
+	fuzz_out_begin(&w, 1 << 24);
+	if (!imap_cmd_write(&w, c))
 		fuzz_fail("write");
-	copy = fuzz_dup((const uint8_t *)w.data, w.len);
+	copy = fuzz_hold(w.data, w.len);
 	if (imap_cmd_parser_feed(p, copy, w.len) != w.len)
 		fuzz_fail("feed");
 	while ((rc = imap_cmd_parser_next(p, &a)) == IMAP_CMD_NEED_CONTINUATION)
@@ -118,9 +121,8 @@ round_trip(const struct imap_cmd *c)
 	    a.is_uid != c->is_uid || !imap_node_equal(a.args, c->args) ||
 	    conts != count_sync(c->args) || a.raw_len != w.len)
 		fuzz_fail("round trip changed the command");
-	free(copy);
-	buf_release(&w);
-	imap_cmd_parser_free(&p);
+	fuzz_release(copy, w.len);
+	imap_cmd_parser_reset(p);	/* its memory goes back now (fuzz_util.h) */
 }
 
 static void
@@ -136,9 +138,7 @@ cmd_record(struct state *st, const struct imap_cmd *c)
 	for (i = 0; i < c->args->count; i++)
 		seqset_check(c->args->items[i]);
 	round_trip(c);
-	buf_printf(&st->out, "R%zu:", c->raw_len);
-	buf_append(&st->out, c->raw, c->raw_len);
-	buf_putc(&st->out, '|');
+	fuzz_rec_mem(&st->out, c->raw, c->raw_len);
 	imap_cmd_write(&st->out, c);
 }
 
@@ -157,11 +157,11 @@ take_line(struct imap_cmd_parser *p, struct state *st)
 	if (rc == 1) {
 		if (line[len] != '\0' || memchr(line, '\r', len) != NULL)
 			fuzz_fail("raw line");
-		buf_printf(&st->out, "L%zu:", len);
-		buf_append(&st->out, line, len);
-		buf_putc(&st->out, '\n');
+		fuzz_rec_str(&st->out, "L");
+		fuzz_rec_mem(&st->out, line, len);
 	} else {
-		buf_printf(&st->out, "LE%d\n", (int)imap_cmd_parser_error(p));
+		fuzz_rec_str(&st->out, "LE");
+		fuzz_rec_num(&st->out, (uint64_t)imap_cmd_parser_error(p));
 	}
 	return 1;
 }
@@ -180,7 +180,8 @@ take_all(struct imap_cmd_parser *p, struct state *st)
 			return;
 		if (rc == IMAP_CMD_NEED_CONTINUATION) {
 			cont_check(&c);
-			buf_printf(&st->out, "C%llu\n", (unsigned long long)c.literal_size);
+			fuzz_rec_str(&st->out, "C");
+			fuzz_rec_num(&st->out, c.literal_size);
 			st->was_refused = st->is_refusing && (st->nconts + st->nrefused) % 2 == 1;
 			if (st->was_refused) {
 				imap_cmd_parser_reject_literal(p);
@@ -196,7 +197,9 @@ take_all(struct imap_cmd_parser *p, struct state *st)
 
 			if (e == IMAP_ERR_NONE || e == IMAP_ERR_NOMEM || e == IMAP_ERR_NONSYNC_LITERAL)
 				fuzz_fail("bad error code");
-			buf_printf(&st->out, "E%d@%s\n", (int)e, c.tag != NULL ? c.tag : "-");
+			fuzz_rec_str(&st->out, "E");
+			fuzz_rec_num(&st->out, (uint64_t)e);
+			fuzz_rec_str(&st->out, c.tag != NULL ? c.tag : "-");
 		} else {
 			cmd_record(st, &c);
 			st->wants_line = st->is_taking_lines;
@@ -227,46 +230,47 @@ cmd_drain(void *ctx)
 }
 
 static void
-run(const struct imap_limits *lim, uint8_t flags, const uint8_t *stream, size_t len,
+run(struct imap_cmd_parser *p, uint8_t flags, const uint8_t *stream, size_t len,
     const uint8_t *pattern, struct buf *out)
 {
 	struct state st = { .out = *out };
-	struct cmd_run r = { imap_cmd_parser_new(lim), &st };
+	struct cmd_run r = { p, &st };
 	struct fuzz_feeder f = { cmd_feed, cmd_drain, NULL, &r };
 
 	st.is_refusing = (flags & 0x40) != 0;
 	st.is_taking_lines = (flags & 0x80) != 0;
-	if (r.p == NULL)
-		abort();
+	imap_cmd_parser_reset(p);
 	fuzz_feed_chunks(&f, stream, len, pattern);
-	buf_printf(&st.out, "pending %zu discarding %llu\n", imap_cmd_parser_pending(r.p),
-	    (unsigned long long)imap_cmd_parser_discarding(r.p));
+	buf_printf(&st.out, "pending %zu discarding %llu\n", imap_cmd_parser_pending(p),
+	    (unsigned long long)imap_cmd_parser_discarding(p));
 	*out = st.out;
-	imap_cmd_parser_free(&r.p);
+	imap_cmd_parser_reset(p);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* one parser per limits, kept from one input to the next (reset) */
+	static struct imap_cmd_parser *parsers[64];
+	static struct buf whole, chunked;
 	struct imap_limits lim = { 0 };
-	struct buf whole, chunked;
+	unsigned k;
 
 	if (size < FUZZ_HEADER)
 		return 0;
-	lim.max_line = max_line_opts[data[0] & 3];
-	lim.max_literal = max_literal_opts[(data[0] >> 2) & 3];
-	lim.max_nonsync = (data[0] & 0x10) ? SIZE_MAX : 0;
-	lim.max_depth = (data[0] & 0x20) ? 2 : 0;
-	lim.max_nodes = (data[0] & 0x20) ? 8 : 0;
-	buf_init(&whole, 1 << 26);
-	buf_init(&chunked, 1 << 26);
-	buf_puts(&whole, "");
-	buf_puts(&chunked, "");
-	run(&lim, data[0], data + FUZZ_HEADER, size - FUZZ_HEADER, NULL, &whole);
-	run(&lim, data[0], data + FUZZ_HEADER, size - FUZZ_HEADER, data + 1, &chunked);
+	k = data[0] & 63;
+	lim.max_line = max_line_opts[k & 3];
+	lim.max_literal = max_literal_opts[(k >> 2) & 3];
+	lim.max_nonsync = (k & 0x10) ? SIZE_MAX : 0;
+	lim.max_depth = (k & 0x20) ? 2 : 0;
+	lim.max_nodes = (k & 0x20) ? 8 : 0;
+	if (parsers[k] == NULL && (parsers[k] = imap_cmd_parser_new(&lim)) == NULL)
+		abort();
+	fuzz_out_begin(&whole, 1 << 26);
+	fuzz_out_begin(&chunked, 1 << 26);
+	run(parsers[k], data[0], data + FUZZ_HEADER, size - FUZZ_HEADER, NULL, &whole);
+	run(parsers[k], data[0], data + FUZZ_HEADER, size - FUZZ_HEADER, data + 1, &chunked);
 	if (whole.len != chunked.len || memcmp(whole.data, chunked.data, whole.len) != 0)
 		fuzz_fail("whole and chunked feeds differ");
-	buf_release(&whole);
-	buf_release(&chunked);
 	return 0;
 }

@@ -12,7 +12,14 @@
  *   and statuses agree, strings are NUL-terminated);
  * - parse -> imap_resp_write() -> parse gives the same response: the same
  *   kind, tag, status, code, text, keyword and an equal node tree;
- * - imap_fetch_item() finds the value of every item of a FETCH list.
+ * - imap_fetch_item() finds the value of every item of a FETCH list;
+ * - the query helpers agree with the tree: every node is reached by its
+ *   path with imap_node_list_get(), imap_node_str() and
+ *   imap_node_number() read what the node holds, imap_node_equal() is
+ *   reflexive and symmetric, imap_node_write() into a buffer with a small
+ *   maximum fails exactly when the node's text is longer, the response
+ *   helpers (nargs, arg, code_is, code_arg, fetch_item_in) agree with the
+ *   fields, and every error has its own message.
  */
 #include "fuzz_util.h"
 
@@ -60,18 +67,104 @@ resp_check(const struct imap_resp *r)
 		fuzz_fail("code");
 }
 
+/* The query helpers on node and its subtree (depth: how far down). */
+static void
+node_check(const struct imap_node *node, unsigned depth)
+{
+	static struct buf whole, small;
+	const struct imap_node *prev = NULL;
+	const char *s;
+	size_t i, n, len = 0;
+	uint64_t num = 0;
+	bool ok;
+
+	if (strcmp(imap_node_kind_name(node->kind), "?") == 0)
+		fuzz_fail("node kind without a name");
+	s = imap_node_str(node, &len);
+	if ((s != NULL) != (node->kind == IMAP_NODE_ATOM || node->kind == IMAP_NODE_NUMBER ||
+	    node->kind == IMAP_NODE_STRING) || (s != NULL && (s != node->str || len != node->len)))
+		fuzz_fail("imap_node_str");
+	if (imap_node_number(node, &num) != (node->kind == IMAP_NODE_NUMBER) ||
+	    (node->kind == IMAP_NODE_NUMBER && num != node->num))
+		fuzz_fail("imap_node_number");
+	if (node->kind == IMAP_NODE_ATOM && memchr(node->str, '\0', node->len) == NULL &&
+	    !imap_node_is_atom(node, node->str))
+		fuzz_fail("an atom is not itself");
+	if (imap_node_is_atom(node, "") && node->len != 0)
+		fuzz_fail("imap_node_is_atom of the empty name");
+	if (!imap_node_equal(node, node))
+		fuzz_fail("imap_node_equal is not reflexive");
+	/* the written text, and the same into a buffer that may be too small
+	 * (for the items of the response, not again for every subtree) */
+	if (depth > 1)
+		goto children;
+	fuzz_out_begin(&whole, 1 << 24);
+	fuzz_out_begin(&small, node->len / 2 + depth);
+	if (!imap_node_write(&whole, node))
+		fuzz_fail("imap_node_write");
+	ok = imap_node_write(&small, node);
+	if (ok != (whole.len <= small.max) || (ok && (small.len != whole.len ||
+	    memcmp(small.data, whole.data, whole.len) != 0)))
+		fuzz_fail("imap_node_write at the buffer's maximum");
+children:
+	n = imap_node_list_count(node);
+	if (n != ((node->kind == IMAP_NODE_LIST || node->kind == IMAP_NODE_SECTION) ?
+	    node->count : 0) || imap_node_list_get(node, n) != NULL)
+		fuzz_fail("imap_node_list_count");
+	for (i = 0; i < n; i++) {
+		const struct imap_node *c = imap_node_list_get(node, i);
+
+		if (c == NULL || c != node->items[i] || (i + 1 < n) != (c->next != NULL))
+			fuzz_fail("imap_node_list_get");
+		if (prev != NULL && imap_node_equal(prev, c) != imap_node_equal(c, prev))
+			fuzz_fail("imap_node_equal is not symmetric");
+		if (depth < 8)
+			node_check(c, depth + 1);
+		prev = c;
+	}
+}
+
+/* The response helpers agree with the fields. */
+static void
+query_check(const struct imap_resp *r)
+{
+	size_t i, n;
+
+	if (imap_status_name(r->status) == NULL ||
+	    (r->status == IMAP_STATUS_NONE) != (imap_status_name(r->status)[0] == '\0'))
+		fuzz_fail("imap_status_name");
+	if (r->code != NULL && !imap_resp_code_is(r, r->code))
+		fuzz_fail("imap_resp_code_is of its own code");
+	if (r->code == NULL && imap_resp_code_is(r, "ALERT"))
+		fuzz_fail("imap_resp_code_is without a code");
+	n = imap_node_list_count(r->code_args);
+	for (i = 0; i <= n; i++)
+		if (imap_resp_code_arg(r, i) != imap_node_list_get(r->code_args, i))
+			fuzz_fail("imap_resp_code_arg");
+	n = imap_resp_nargs(r);
+	if (r->data != NULL && n != imap_node_list_count(r->data) - r->first_arg)
+		fuzz_fail("imap_resp_nargs");
+	for (i = 0; i <= n; i++)
+		if (imap_resp_arg(r, i) != imap_node_list_get(r->data, r->first_arg + i))
+			fuzz_fail("imap_resp_arg");
+	if (r->data != NULL)
+		node_check(r->data, 0);
+	if (r->code_args != NULL)
+		node_check(r->code_args, 0);
+}
+
 /* Every FETCH item is found by its own name. */
 static void
 fetch_check(const struct imap_resp *r)
 {
 	const struct imap_node *att = imap_resp_arg(r, 0);
-	struct buf name;
+	static struct buf name;
 	size_t i = 0, n = imap_node_list_count(att);
 
 	if (r->name == NULL || strcmp(r->name, "FETCH") != 0 || att == NULL ||
 	    att->kind != IMAP_NODE_LIST)
 		return;
-	buf_init(&name, 1 << 16);
+	fuzz_out_begin(&name, 1 << 16);
 	while (i + 1 < n) {
 		const struct imap_node *key = att->items[i];
 		size_t v = i + 1;
@@ -88,26 +181,29 @@ fetch_check(const struct imap_resp *r)
 		/* a section holding literals has no one-line name */
 		if (memchr(name.data, '\n', name.len) == NULL &&
 		    memchr(name.data, '\0', name.len) == NULL &&
-		    imap_fetch_item(r, name.data) == NULL)
+		    (imap_fetch_item(r, name.data) == NULL ||
+		    imap_fetch_item_in(att, name.data) != imap_fetch_item(r, name.data)))
 			fuzz_fail("fetch item not found by its name");
 		i = v + 1;
 	}
-	buf_release(&name);
 }
 
 /* Write r, parse it again with roomy limits: the same response. */
 static void
 round_trip(const struct imap_resp *r)
 {
-	struct imap_resp_parser *p = imap_resp_parser_new(NULL);
+	static struct imap_resp_parser *p;
+	static struct buf w;
 	struct imap_resp a;
-	struct buf w;
 	uint8_t *copy;
 
-	buf_init(&w, 1 << 24);
-	if (p == NULL || !imap_resp_write(&w, r))
+	if (p == NULL && (p = imap_resp_parser_new(NULL)) == NULL)
+		abort();
+	imap_resp_parser_reset(p);
+	fuzz_out_begin(&w, 1 << 24);
+	if (!imap_resp_write(&w, r))
 		fuzz_fail("write");
-	copy = fuzz_dup((const uint8_t *)w.data, w.len);
+	copy = fuzz_hold(w.data, w.len);
 	if (imap_resp_parser_feed(p, copy, w.len) != w.len || imap_resp_parser_next(p, &a) != 1)
 		fuzz_fail("written response does not parse");
 	if (a.kind != r->kind || !str_eq(a.tag, r->tag) || a.status != r->status ||
@@ -122,21 +218,22 @@ round_trip(const struct imap_resp *r)
 		fuzz_fail("round trip changed the response code");
 	if (a.raw_len != w.len || imap_resp_parser_pending(p) != 0)
 		fuzz_fail("round trip raw");
-	free(copy);
-	buf_release(&w);
-	imap_resp_parser_free(&p);
+	fuzz_release(copy, w.len);
+	imap_resp_parser_reset(p);	/* its memory goes back now (fuzz_util.h) */
 }
 
 static void
 resp_record(struct buf *out, const struct imap_resp *r)
 {
 	resp_check(r);
+	query_check(r);
 	fetch_check(r);
 	round_trip(r);
-	buf_printf(out, "R%zu:", r->raw_len);
-	buf_append(out, r->raw, r->raw_len);
-	buf_printf(out, "|%d|%d|%zu|%d|", (int)r->kind, (int)r->status, r->first_arg,
-	    r->code_args != NULL);
+	fuzz_rec_mem(out, r->raw, r->raw_len);
+	fuzz_rec_num(out, (uint64_t)r->kind);
+	fuzz_rec_num(out, (uint64_t)r->status);
+	fuzz_rec_num(out, r->first_arg);
+	fuzz_rec_num(out, r->code_args != NULL);
 	imap_resp_write(out, r);
 }
 
@@ -150,9 +247,11 @@ take_all(struct imap_resp_parser *p, struct buf *out)
 		if (rc < 0) {
 			enum imap_error e = imap_resp_parser_error(p);
 
-			if (e == IMAP_ERR_NONE || e == IMAP_ERR_NOMEM)
+			if (e == IMAP_ERR_NONE || e == IMAP_ERR_NOMEM ||
+			    strcmp(imap_error_str(e), imap_error_str((enum imap_error)-1)) == 0)
 				fuzz_fail("bad error code");
-			buf_printf(out, "E%d\n", (int)e);
+			fuzz_rec_str(out, "E");
+			fuzz_rec_num(out, (uint64_t)e);
 		} else {
 			resp_record(out, &r);
 		}
@@ -180,40 +279,41 @@ resp_drain(void *ctx)
 
 /* Parse stream in chunks from the pattern (NULL: whole); record items. */
 static void
-run(const struct imap_limits *lim, const uint8_t *stream, size_t len,
+run(struct imap_resp_parser *p, const uint8_t *stream, size_t len,
     const uint8_t *pattern, struct buf *out)
 {
-	struct resp_run r = { imap_resp_parser_new(lim), out };
+	struct resp_run r = { p, out };
 	struct fuzz_feeder f = { resp_feed, resp_drain, NULL, &r };
 
-	if (r.p == NULL)
-		abort();
+	imap_resp_parser_reset(p);
 	fuzz_feed_chunks(&f, stream, len, pattern);
-	buf_printf(out, "pending %zu\n", imap_resp_parser_pending(r.p));
-	imap_resp_parser_free(&r.p);
+	buf_printf(out, "pending %zu\n", imap_resp_parser_pending(p));
+	imap_resp_parser_reset(p);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* one parser per limits, kept from one input to the next (reset) */
+	static struct imap_resp_parser *parsers[256];
+	static struct buf whole, chunked;
 	struct imap_limits lim = { 0 };
-	struct buf whole, chunked;
+	unsigned k;
 
 	if (size < FUZZ_HEADER)
 		return 0;
-	lim.max_line = max_line_opts[data[0] & 3];
-	lim.max_literal = max_literal_opts[(data[0] >> 2) & 3];
-	lim.max_depth = max_depth_opts[(data[0] >> 4) & 3];
-	lim.max_nodes = max_nodes_opts[(data[0] >> 6) & 3];
-	buf_init(&whole, 1 << 26);
-	buf_init(&chunked, 1 << 26);
-	buf_puts(&whole, "");
-	buf_puts(&chunked, "");
-	run(&lim, data + FUZZ_HEADER, size - FUZZ_HEADER, NULL, &whole);
-	run(&lim, data + FUZZ_HEADER, size - FUZZ_HEADER, data + 1, &chunked);
+	k = data[0];
+	lim.max_line = max_line_opts[k & 3];
+	lim.max_literal = max_literal_opts[(k >> 2) & 3];
+	lim.max_depth = max_depth_opts[(k >> 4) & 3];
+	lim.max_nodes = max_nodes_opts[(k >> 6) & 3];
+	if (parsers[k] == NULL && (parsers[k] = imap_resp_parser_new(&lim)) == NULL)
+		abort();
+	fuzz_out_begin(&whole, 1 << 26);
+	fuzz_out_begin(&chunked, 1 << 26);
+	run(parsers[k], data + FUZZ_HEADER, size - FUZZ_HEADER, NULL, &whole);
+	run(parsers[k], data + FUZZ_HEADER, size - FUZZ_HEADER, data + 1, &chunked);
 	if (whole.len != chunked.len || memcmp(whole.data, chunked.data, whole.len) != 0)
 		fuzz_fail("whole and chunked feeds differ");
-	buf_release(&whole);
-	buf_release(&chunked);
 	return 0;
 }

@@ -129,25 +129,23 @@ walk(const struct mime_address *list, int count, struct buf *out, struct buf *re
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct arena *a;
+	/* the arena and buffers live from one input to the next */
+	static struct arena *a;
+	static struct buf out, rec, out2, rec2;
 	struct mime_address *list;
-	struct buf out, rec, out2, rec2;
 	char *text;
 	int n;
 
 	if (size < FUZZ_HEADER)
 		return 0;
-	text = (char *)fuzz_dup(data + FUZZ_HEADER, size - FUZZ_HEADER);
-	if ((a = arena_new(0)) == NULL)
+	if (a == NULL && (a = arena_new(0)) == NULL)
 		abort();
-	buf_init(&out, 1 << 24);
-	buf_init(&rec, 1 << 24);
-	buf_init(&out2, 1 << 24);
-	buf_init(&rec2, 1 << 24);
-	buf_puts(&out, "");
-	buf_puts(&rec, "");
-	buf_puts(&out2, "");
-	buf_puts(&rec2, "");
+	arena_reset(a);
+	text = (char *)fuzz_hold(data + FUZZ_HEADER, size - FUZZ_HEADER);
+	fuzz_out_begin(&out, 1 << 24);
+	fuzz_out_begin(&rec, 1 << 24);
+	fuzz_out_begin(&out2, 1 << 24);
+	fuzz_out_begin(&rec2, 1 << 24);
 	n = mime_addr_parse(a, text, size - FUZZ_HEADER, &list, NULL);
 	walk(list, n, &out, &rec);
 	n = mime_addr_parse(a, out.data, out.len, &list, NULL);
@@ -158,11 +156,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    rec2.data);
 		fuzz_fail("canonical form parses differently");
 	}
-	buf_release(&out);
-	buf_release(&rec);
-	buf_release(&out2);
-	buf_release(&rec2);
-	arena_free(&a);
-	free(text);
+	arena_reset(a);		/* its memory goes back now (fuzz_util.h) */
+	fuzz_release((uint8_t *)text, size - FUZZ_HEADER);
 	return 0;
 }

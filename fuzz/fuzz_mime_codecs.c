@@ -29,16 +29,14 @@ decode_feed(void *ctx, const void *data, size_t len)
 {
 	struct decode_ctx *d = ctx;
 	size_t max = d->is_b64 ? MIME_BASE64_DECODED_MAX(len) : MIME_QP_DECODED_MAX(len), n;
-	unsigned char *o = malloc(max);
+	unsigned char *o = fuzz_hold(NULL, max);
 
-	if (o == NULL)
-		abort();
 	n = d->is_b64 ? mime_base64_decode_update(&d->b, data, len, o) :
 	    mime_qp_decode_update(&d->q, data, len, o);
 	if (n > max)
 		fuzz_fail("decoder wrote past its bound");
 	buf_append(d->out, o, n);
-	free(o);
+	fuzz_release(o, max);
 	return len;
 }
 
@@ -89,30 +87,26 @@ static void
 round_trip(int mode, const uint8_t *data, size_t len)
 {
 	size_t max = mode == 2 ? mime_base64_encoded_lines_len(len) : mime_qp_encoded_max(len);
-	char *enc = malloc(max + 1);
-	struct buf back;
+	char *enc = (char *)fuzz_hold(NULL, max + 1);
+	static struct buf back;
 	size_t n;
 
-	if (enc == NULL)
-		abort();
 	n = mode == 2 ? mime_base64_encode_lines(data, len, enc) :
 	    mime_qp_encode(data, len, mode == 1, enc);
 	if (n > max || longest_line(enc, n) > 76)
 		fuzz_fail("encoder output");
-	buf_init(&back, 1 << 26);
-	buf_puts(&back, "");
+	fuzz_out_begin(&back, 1 << 26);
 	decode(mode == 2, (const uint8_t *)enc, n, NULL, &back);
 	if (back.len != len + 2 || memcmp(back.data, data, len) != 0 ||
 	    memcmp(back.data + len, "|0", 2) != 0)
 		fuzz_fail("encode -> decode changed the data");
-	buf_release(&back);
-	free(enc);
+	fuzz_release((uint8_t *)enc, max + 1);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct buf whole, chunked;
+	static struct buf whole, chunked;
 	const uint8_t *in = data + FUZZ_HEADER;
 	size_t len;
 	bool is_b64;
@@ -121,16 +115,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	len = size - FUZZ_HEADER;
 	is_b64 = (data[0] & 1) != 0;
-	buf_init(&whole, 1 << 26);
-	buf_init(&chunked, 1 << 26);
-	buf_puts(&whole, "");
-	buf_puts(&chunked, "");
+	fuzz_out_begin(&whole, 1 << 26);
+	fuzz_out_begin(&chunked, 1 << 26);
 	decode(is_b64, in, len, NULL, &whole);
 	decode(is_b64, in, len, data + 1, &chunked);
 	if (whole.len != chunked.len || memcmp(whole.data, chunked.data, whole.len) != 0)
 		fuzz_fail("whole and chunked decoding differ");
-	buf_release(&whole);
-	buf_release(&chunked);
 	round_trip((data[0] >> 1) % 3, in, len);
 	return 0;
 }

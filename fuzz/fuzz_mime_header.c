@@ -23,6 +23,17 @@
 
 static const size_t section_opts[] = { 0, 1, 5, 40 };
 
+/* Arenas, buffers and the message parser live from one input to the
+ * next, reset before each use. */
+static struct arena *
+reset_arena(struct arena **ap)
+{
+	if (*ap == NULL && (*ap = arena_new(0)) == NULL)
+		abort();
+	arena_reset(*ap);
+	return *ap;
+}
+
 static void
 check_unfold(const char *raw, size_t len, char *out)
 {
@@ -41,21 +52,20 @@ check_unfold(const char *raw, size_t len, char *out)
 static void
 check_param_round_trip(const struct mime_param *prm, size_t section_len)
 {
-	struct arena *a = arena_new(0);
-	struct buf enc;
+	static struct arena *arena;
+	static struct buf enc;
+	struct arena *a = reset_arena(&arena);
 	struct mime_param *back = NULL;
 	uint32_t mask = 0;
 
-	if (a == NULL)
-		abort();
 	/* at most MIME_PARAMS_MAX sections are read back */
 	if (section_len > 0 && prm->value_len * 3 / section_len + 2 > MIME_PARAMS_MAX / 2)
 		section_len = 0;
-	buf_init(&enc, 1 << 24);
+	fuzz_out_begin(&enc, 1 << 24);
 	if (strchr(prm->name, '*') != NULL || !buf_puts(&enc, "x/y") ||
 	    !rfc2231_encode_param(prm->name[0] != '\0' ? prm->name : "p", "x-raw", "",
 	    prm->value, prm->value_len, section_len, &enc))
-		goto out;
+		return;
 	{
 		const char *t, *s;
 
@@ -68,9 +78,7 @@ check_param_round_trip(const struct mime_param *prm, size_t section_len)
 		if (mask & ~(1u << MIME_PROB_PARAM_CHARSET))
 			fuzz_fail("encoded parameter has problems");
 	}
-out:
-	buf_release(&enc);
-	arena_free(&a);
+	arena_reset(a);		/* its memory goes back now (fuzz_util.h) */
 }
 
 static void
@@ -88,14 +96,16 @@ check_params(const struct mime_param *prm, size_t section_len)
 static void
 check_in_message(const char *value, size_t len, const char *type, const char *sub)
 {
-	struct mime_parser *p;
+	static struct mime_parser *p;
 	const struct mime_part *root;
 	uint8_t *msg;
 
 	if (memchr(value, '\r', len) != NULL || memchr(value, '\n', len) != NULL)
 		return;		/* a line break would end the field early */
-	if ((p = mime_parser_new(NULL)) == NULL || (msg = malloc(len + 20)) == NULL)
+	if (p == NULL && (p = mime_parser_new(NULL)) == NULL)
 		abort();
+	mime_parser_reset(p);
+	msg = fuzz_hold(NULL, len + 17);
 	memcpy(msg, "Content-Type:", 13);
 	memcpy(msg + 13, value, len);
 	memcpy(msg + 13 + len, "\r\n\r\n", 4);
@@ -104,13 +114,14 @@ check_in_message(const char *value, size_t len, const char *type, const char *su
 	if (root->nfields == 1 && type != NULL &&
 	    (strcmp(root->type, type) != 0 || strcmp(root->subtype, sub) != 0))
 		fuzz_fail("message parse disagrees on the type");
-	mime_parser_free(&p);
-	free(msg);
+	mime_parser_reset(p);
+	fuzz_release(msg, len + 17);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static struct arena *arena;
 	struct arena *a;
 	const char *value;
 	char *unfolded;
@@ -123,11 +134,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < FUZZ_HEADER)
 		return 0;
 	len = size - FUZZ_HEADER;
-	value = (const char *)fuzz_dup(data + FUZZ_HEADER, len);
-	unfolded = malloc(len + 1);
-	a = arena_new(0);
-	if (unfolded == NULL || a == NULL)
-		abort();
+	value = (const char *)fuzz_hold(data + FUZZ_HEADER, len);
+	unfolded = (char *)fuzz_hold(NULL, len + 1);
+	a = reset_arena(&arena);
 	check_unfold(value, len, unfolded);
 	n = strlen(unfolded);
 	switch (data[0] & 3) {
@@ -156,8 +165,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (1u << MIME_PROB_PARAM_CHARSET)))
 		fuzz_fail("unexpected problem");
 	check_params(params, section_opts[(data[0] >> 2) & 3]);
-	arena_free(&a);
-	free(unfolded);
-	free((void *)value);
+	arena_reset(a);
+	fuzz_release((uint8_t *)unfolded, len + 1);
+	fuzz_release((uint8_t *)value, len);
 	return 0;
 }

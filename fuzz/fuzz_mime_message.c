@@ -35,9 +35,11 @@ record_params(struct buf *out, const struct mime_param *prm)
 		if (prm->name == NULL || prm->value == NULL || prm->charset == NULL ||
 		    prm->language == NULL || prm->value[prm->value_len] != '\0')
 			fuzz_fail("parameter strings");
-		buf_printf(out, ";%s%s=%s'%s'%zu:", prm->name, prm->is_extended ? "*" : "",
-		    prm->charset, prm->language, prm->value_len);
-		buf_append(out, prm->value, prm->value_len);
+		fuzz_rec_str(out, prm->name);
+		fuzz_rec_num(out, prm->is_extended);
+		fuzz_rec_str(out, prm->charset);
+		fuzz_rec_str(out, prm->language);
+		fuzz_rec_mem(out, prm->value, prm->value_len);
 	}
 }
 
@@ -52,10 +54,8 @@ check_body(const uint8_t *msg, const struct mime_part *part)
 	if (part->kind != MIME_PART_LEAF ||
 	    (part->cte != MIME_CTE_BASE64 && part->cte != MIME_CTE_QP))
 		return;
-	out = malloc(MIME_QP_DECODED_MAX(part->body_size) +
+	out = fuzz_hold(NULL, MIME_QP_DECODED_MAX(part->body_size) +
 	    MIME_BASE64_DECODED_MAX(part->body_size));
-	if (out == NULL)
-		abort();
 	if (part->cte == MIME_CTE_BASE64) {
 		struct mime_base64_decoder d;
 
@@ -81,7 +81,8 @@ check_body(const uint8_t *msg, const struct mime_part *part)
 		    (d.problems != 0) != mime_part_has_problem(part, MIME_PROB_BAD_QP))
 			fuzz_fail("quoted-printable problem differs from the parser's");
 	}
-	free(out);
+	fuzz_release(out, MIME_QP_DECODED_MAX(part->body_size) +
+	    MIME_BASE64_DECODED_MAX(part->body_size));
 }
 
 static void
@@ -97,7 +98,9 @@ check_fields(const struct mime_part *part, struct buf *out)
 		if (f->raw[f->raw_len] != '\0' || f->value[f->value_len] != '\0' ||
 		    f->value_len > f->raw_len || strlen(f->name) == 0)
 			fuzz_fail("field strings");
-		buf_printf(out, " F%zu+%zu:%s", f->offset, f->size, f->name);
+		fuzz_rec_num(out, f->offset);
+		fuzz_rec_num(out, f->size);
+		fuzz_rec_str(out, f->name);
 	}
 	if (n != part->nfields)
 		fuzz_fail("nfields");
@@ -115,14 +118,17 @@ check_problems(const struct mime_part *part, struct buf *out)
 		    strcmp(pr->message, mime_problem_str(pr->code)) != 0)
 			fuzz_fail("problem list");
 		mask |= 1u << pr->code;
-		if (!is_memory_limited)
-			buf_printf(out, " !%d@%zu*%zu", (int)pr->code, pr->offset, pr->count);
+		if (!is_memory_limited) {
+			fuzz_rec_num(out, (uint64_t)pr->code);
+			fuzz_rec_num(out, pr->offset);
+			fuzz_rec_num(out, pr->count);
+		}
 	}
 	/* When the arena runs out in the middle of a line, which of the
 	 * line's problems still got a record depends on the order they were
 	 * found in, which depends on chunking: compare the masks only. */
 	if (is_memory_limited)
-		buf_printf(out, " m%x", (unsigned)part->problem_mask);
+		fuzz_rec_num(out, part->problem_mask);
 	/* a full arena may leave a problem in the mask only */
 	if (is_memory_limited ? (mask & ~part->problem_mask) != 0 : mask != part->problem_mask)
 		fuzz_fail("problem mask");
@@ -143,16 +149,23 @@ record_part(const uint8_t *msg, size_t len, const struct mime_part *part, struct
 		fuzz_fail("part outside the message");
 	if (part->type == NULL || part->subtype == NULL || part->cte_name == NULL)
 		fuzz_fail("part strings");
-	buf_printf(out, "%u %d %s/%s %d:%s %zu+%zu %zu+%zu L%zu", part->depth, (int)part->kind,
-	    part->type, part->subtype, (int)part->cte, part->cte_name, part->offset,
-	    part->header_size, part->body_offset, part->body_size, part->body_lines);
+	fuzz_rec_num(out, part->depth);
+	fuzz_rec_num(out, (uint64_t)part->kind);
+	fuzz_rec_str(out, part->type);
+	fuzz_rec_str(out, part->subtype);
+	fuzz_rec_num(out, (uint64_t)part->cte);
+	fuzz_rec_str(out, part->cte_name);
+	fuzz_rec_num(out, part->offset);
+	fuzz_rec_num(out, part->header_size);
+	fuzz_rec_num(out, part->body_offset);
+	fuzz_rec_num(out, part->body_size);
+	fuzz_rec_num(out, part->body_lines);
 	record_params(out, part->type_params);
-	if (part->disposition != NULL)
-		buf_printf(out, " D%s", part->disposition);
+	fuzz_rec_str(out, part->disposition != NULL ? part->disposition : "(none)");
 	record_params(out, part->disposition_params);
 	check_fields(part, out);
 	check_problems(part, out);
-	buf_putc(out, '\n');
+	fuzz_rec_str(out, "end of part");
 	check_body(msg, part);
 	if (part->kind == MIME_PART_MULTIPART && part->boundary == NULL)
 		fuzz_fail("multipart without boundary");
@@ -183,17 +196,15 @@ drain(void *ctx)
 }
 
 static void
-run(const struct mime_limits *lim, const uint8_t *msg, size_t len, const uint8_t *pattern,
-    struct buf *out)
+run(struct mime_parser *p, const struct mime_limits *lim, const uint8_t *msg, size_t len,
+    const uint8_t *pattern, struct buf *out)
 {
-	struct mime_parser *p = mime_parser_new(lim);
 	struct fuzz_feeder f = { feed, drain, NULL, NULL };
 	const struct mime_part *root;
 	size_t k, nparts = 0;
 	unsigned sec[3] = { 1, 2, 1 };
 
-	if (p == NULL)
-		abort();
+	mime_parser_reset(p);
 	f.ctx = p;
 	fuzz_feed_chunks(&f, msg, len, pattern);
 	root = mime_parser_finish(p);
@@ -207,39 +218,41 @@ run(const struct mime_limits *lim, const uint8_t *msg, size_t len, const uint8_t
 	for (k = 0; k <= 3; k++) {
 		const struct mime_part *part = mime_part_by_section(root, sec, k);
 
-		buf_printf(out, "S%zu:%zu\n", k, part != NULL ? part->offset : (size_t)-1);
+		fuzz_rec_num(out, part != NULL ? part->offset : (size_t)-1);
 	}
-	mime_parser_free(&p);
+	mime_parser_reset(p);	/* its memory goes back now (fuzz_util.h) */
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* one parser per limits, kept from one input to the next (reset) */
+	static struct mime_parser *parsers[256];
+	static struct buf whole, chunked;
 	struct mime_limits lim;
-	struct buf whole, chunked;
 	uint8_t *msg;
 	size_t len;
+	unsigned k;
 
 	if (size < FUZZ_HEADER)
 		return 0;
+	k = data[0];
 	memset(&lim, 0, sizeof(lim));
-	lim.max_depth = depth_opts[data[0] & 3];
-	lim.max_parts = parts_opts[(data[0] >> 2) & 3];
-	lim.max_header_size = header_opts[(data[0] >> 4) & 3];
-	lim.max_memory = memory_opts[(data[0] >> 6) & 3];
+	lim.max_depth = depth_opts[k & 3];
+	lim.max_parts = parts_opts[(k >> 2) & 3];
+	lim.max_header_size = header_opts[(k >> 4) & 3];
+	lim.max_memory = memory_opts[(k >> 6) & 3];
 	is_memory_limited = lim.max_memory != 0;
+	if (parsers[k] == NULL && (parsers[k] = mime_parser_new(&lim)) == NULL)
+		abort();
 	len = size - FUZZ_HEADER;
-	msg = fuzz_dup(data + FUZZ_HEADER, len);
-	buf_init(&whole, 1 << 26);
-	buf_init(&chunked, 1 << 26);
-	buf_puts(&whole, "");
-	buf_puts(&chunked, "");
-	run(&lim, msg, len, NULL, &whole);
-	run(&lim, msg, len, data + 1, &chunked);
+	msg = fuzz_hold(data + FUZZ_HEADER, len);
+	fuzz_out_begin(&whole, 1 << 26);
+	fuzz_out_begin(&chunked, 1 << 26);
+	run(parsers[k], &lim, msg, len, NULL, &whole);
+	run(parsers[k], &lim, msg, len, data + 1, &chunked);
 	if (whole.len != chunked.len || memcmp(whole.data, chunked.data, whole.len) != 0)
 		fuzz_fail("whole and chunked feeds differ");
-	buf_release(&whole);
-	buf_release(&chunked);
-	free(msg);
+	fuzz_release(msg, len);
 	return 0;
 }

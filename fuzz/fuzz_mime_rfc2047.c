@@ -21,10 +21,10 @@ static const char *const charsets[] = { "utf-8", "x-unknown", "UTF-8", "koi8-r" 
 static void
 check_decode(const char *text, size_t len, unsigned flags)
 {
-	struct buf out;
+	static struct buf out;
 	struct rfc2047_result res;
 
-	buf_init(&out, 2 * len + 16);
+	fuzz_out_begin(&out, 2 * len + 16);	/* the bound is the oracle */
 	if (!rfc2047_decode(text, len, flags, &out, &res))
 		fuzz_fail("decode needed more than twice the input");
 	if (out.data[out.len] != '\0' || strlen(res.charset) >= sizeof(res.charset) ||
@@ -33,19 +33,17 @@ check_decode(const char *text, size_t len, unsigned flags)
 		fuzz_fail("decode result");
 	if (res.nwords == 0 && (out.len != len || memcmp(out.data, text, len) != 0))
 		fuzz_fail("text without encoded words changed");
-	buf_release(&out);
 }
 
 static void
 check_round_trip(const char *text, size_t len, const char *charset, char enc)
 {
-	struct buf coded, back;
+	static struct buf coded, back;
 	struct rfc2047_result res;
 	const char *w;
 
-	buf_init(&coded, 1 << 24);
-	buf_init(&back, 1 << 24);
-	buf_puts(&coded, "");
+	fuzz_out_begin(&coded, 1 << 24);
+	fuzz_out_begin(&back, 1 << 24);
 	if (!rfc2047_encode(text, len, charset, enc, &coded))
 		fuzz_fail("encode");
 	for (w = coded.data; *w != '\0'; ) {
@@ -63,8 +61,6 @@ check_round_trip(const char *text, size_t len, const char *charset, char enc)
 	if (mime_charset_lookup(charset, strlen(charset)) == MIME_CHARSET_UTF8 &&
 	    mime_utf8_is_valid(text, len) && res.problems != 0)
 		fuzz_fail("valid UTF-8 reported");
-	buf_release(&coded);
-	buf_release(&back);
 }
 
 int
@@ -76,9 +72,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < FUZZ_HEADER)
 		return 0;
 	len = size - FUZZ_HEADER;
-	text = (char *)fuzz_dup(data + FUZZ_HEADER, len);
+	text = (char *)fuzz_hold(data + FUZZ_HEADER, len);
 	check_decode(text, len, data[0] & 1 ? RFC2047_IN_COMMENT : 0);
 	check_round_trip(text, len, charsets[(data[0] >> 1) & 3], data[0] & 8 ? 'Q' : 'B');
-	free(text);
+	fuzz_release((uint8_t *)text, len);
 	return 0;
 }

@@ -64,7 +64,7 @@ static void
 cmd_check_ok(const char *line, size_t len, const struct pop3_cmd *c)
 {
 	const char *name = pop3_verb_name(c->verb);
-	struct buf again;
+	static struct buf again;
 	size_t i;
 
 	if (name == NULL || strlen(c->keyword) != strlen(name) ||
@@ -74,7 +74,7 @@ cmd_check_ok(const char *line, size_t len, const struct pop3_cmd *c)
 		fuzz_fail("nargs");
 	if (len + 2 > POP3_CMD_MAX_LINE || has_ctl(line, len))
 		fuzz_fail("accepted a bad line");
-	buf_init(&again, 1024);
+	fuzz_out_begin(&again, 1024);
 	buf_puts(&again, c->keyword);
 	for (i = 0; i < c->nargs; i++) {
 		size_t n = strlen(c->args[i]);
@@ -88,7 +88,6 @@ cmd_check_ok(const char *line, size_t len, const struct pop3_cmd *c)
 	}
 	if (again.len != len || memcmp(again.data, line, len) != 0)
 		fuzz_fail("command does not put back together");
-	buf_release(&again);
 	if (strcmp(c->rest, c->nargs > 0 ? c->args[0] : "") != 0)
 		fuzz_fail("rest does not read as the first argument");
 	switch (c->verb) {
@@ -135,29 +134,32 @@ cmd_record(struct buf *out, const char *line, size_t len, int rc,
 		fuzz_fail("UNKNOWN with a verb");
 	if (rc == 1)
 		cmd_check_ok(line, len, c);
-	buf_printf(out, "%d %d %d %s|%s|%zu", rc, (int)err, (int)c->verb, c->keyword,
-	    c->rest, c->nargs);
+	fuzz_rec_num(out, (uint64_t)rc);
+	fuzz_rec_num(out, (uint64_t)err);
+	fuzz_rec_num(out, (uint64_t)c->verb);
+	fuzz_rec_str(out, c->keyword);
+	fuzz_rec_str(out, c->rest);
+	fuzz_rec_num(out, c->nargs);
 	for (i = 0; i < c->nargs; i++)
-		buf_printf(out, "|%s", c->args[i]);
-	buf_printf(out, "|%lu|%lu\n", c->num[0], c->num[1]);
+		fuzz_rec_str(out, c->args[i]);
+	fuzz_rec_num(out, c->num[0]);
+	fuzz_rec_num(out, c->num[1]);
 }
 
 /* Parse line[0..len) with bufsize bytes of room; record the result. */
 static enum pop3_cmd_error
 parse_one(const uint8_t *line, size_t len, size_t bufsize, struct buf *out)
 {
-	char *copy = (char *)fuzz_dup(line, len);
-	char *buf = malloc(bufsize > 0 ? bufsize : 1);
+	char *copy = (char *)fuzz_hold(line, len);
+	char *buf = (char *)fuzz_hold(NULL, bufsize);
 	enum pop3_cmd_error err = POP3_CMD_ERR_NONE;
 	struct pop3_cmd cmd;
 	int rc;
 
-	if (buf == NULL)
-		abort();
 	rc = pop3_cmd_parse(copy, len, buf, bufsize, &cmd, &err);
 	cmd_record(out, copy, len, rc, err, &cmd, buf, bufsize);
-	free(buf);
-	free(copy);
+	fuzz_release((uint8_t *)buf, bufsize);
+	fuzz_release((uint8_t *)copy, len);
 	return err;
 }
 
@@ -165,12 +167,12 @@ static void
 check_line(const uint8_t *line, size_t len, size_t room)
 {
 	size_t min = len + POP3_CMD_MAX_ARGS + 1;
-	struct buf a, b, c;
+	static struct buf a, b, c;
 	enum pop3_cmd_error err;
 
-	buf_init(&a, 1 << 16);
-	buf_init(&b, 1 << 16);
-	buf_init(&c, 1 << 16);
+	fuzz_out_begin(&a, 1 << 16);
+	fuzz_out_begin(&b, 1 << 16);
+	fuzz_out_begin(&c, 1 << 16);
 	parse_one(line, len, min + room, &a);
 	parse_one(line, len, min + room + 64, &b);
 	if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
@@ -179,9 +181,6 @@ check_line(const uint8_t *line, size_t len, size_t room)
 	err = parse_one(line, len, min - 1, &c);
 	if (len > 0 && len + 2 <= POP3_CMD_MAX_LINE && err != POP3_CMD_ERR_NOMEM)
 		fuzz_fail("a short buffer is not NOMEM");
-	buf_release(&a);
-	buf_release(&b);
-	buf_release(&c);
 }
 
 int

@@ -77,9 +77,13 @@ resp_check(const struct pop3_resp *r, bool expect_body, size_t max_body)
 static void
 resp_record(struct buf *out, const struct pop3_resp *r)
 {
-	buf_printf(out, "R%d|%zu|%s|%zu|%d|%zu|%zu|", (int)r->status, r->text_len,
-	    r->resp_code != NULL ? r->resp_code : "(none)", r->wire_len,
-	    r->has_body, r->body_len, r->body_lines);
+	fuzz_rec_num(out, (uint64_t)r->status);
+	fuzz_rec_num(out, r->text_len);
+	fuzz_rec_str(out, r->resp_code != NULL ? r->resp_code : "(none)");
+	fuzz_rec_num(out, r->wire_len);
+	fuzz_rec_num(out, r->has_body);
+	fuzz_rec_num(out, r->body_len);
+	fuzz_rec_num(out, r->body_lines);
 	buf_append(out, r->text, r->text_len);
 	if (r->has_body)
 		buf_append(out, r->body, r->body_len);
@@ -115,7 +119,8 @@ take_all(struct run *run, struct buf *out)
 			if (pop3_resp_parser_next(run->p, expect_body, &r) != -1 ||
 			    pop3_resp_parser_error(run->p) != e)
 				fuzz_fail("error state not kept");
-			buf_printf(out, "E%d\n", (int)e);
+			fuzz_rec_str(out, "E");
+			fuzz_rec_num(out, (uint64_t)e);
 			run->has_failed = true;
 			return;
 		}
@@ -152,17 +157,17 @@ resp_has_stopped(void *ctx)
 
 /* Parse stream in chunks from the pattern (NULL: whole); record items. */
 static void
-run_stream(const struct pop3_resp_limits *lim, unsigned expect_bits,
-    const uint8_t *stream, size_t len, const uint8_t *pattern, struct buf *out)
+run_stream(struct pop3_resp_parser *p, const struct pop3_resp_limits *lim,
+    unsigned expect_bits, const uint8_t *stream, size_t len, const uint8_t *pattern,
+    struct buf *out)
 {
-	struct run run = { pop3_resp_parser_new(lim), expect_bits,
+	struct run run = { p, expect_bits,
 	    lim->max_body != 0 ? lim->max_body : (size_t)64 << 20, 0, false };
 	struct pop3_resp r;
 	struct feed_ctx fc = { &run, out };
 	struct fuzz_feeder f = { resp_feed, resp_drain, resp_has_stopped, &fc };
 
-	if (run.p == NULL)
-		abort();
+	pop3_resp_parser_reset(p);
 	fuzz_feed_chunks(&f, stream, len, pattern);
 	/* after an error the two feeds may have buffered different amounts */
 	if (!run.has_failed)
@@ -171,7 +176,7 @@ run_stream(const struct pop3_resp_limits *lim, unsigned expect_bits,
 	if (pop3_resp_parser_feed(run.p, "+OK\r\n", 5) != 5 ||
 	    pop3_resp_parser_next(run.p, false, &r) != 1 || r.wire_len != 5)
 		fuzz_fail("parser unusable after reset");
-	pop3_resp_parser_free(&run.p);
+	pop3_resp_parser_reset(p);	/* its memory goes back now (fuzz_util.h) */
 }
 
 /* Does msg hold a NUL, an LF without CR or a CR without LF (a CR at the
@@ -193,15 +198,18 @@ msg_is_bad(const uint8_t *msg, size_t len)
 static void
 stuff_round_trip(const uint8_t *msg, size_t len)
 {
+	static struct pop3_resp_parser *p;
 	struct pop3_resp_limits lim = { 8192, 0 };
-	struct pop3_resp_parser *p = pop3_resp_parser_new(&lim);
 	size_t max = pop3_stuffed_max(len), n, want_len;
 	uint8_t *wire = malloc(5 + max);
 	struct pop3_resp r;
 	int rc;
 
-	if (p == NULL || wire == NULL)
+	if (p == NULL && (p = pop3_resp_parser_new(&lim)) == NULL)
 		abort();
+	if (wire == NULL)
+		abort();
+	pop3_resp_parser_reset(p);
 	memcpy(wire, "+OK\r\n", 5);
 	n = pop3_body_stuff(msg, len, wire + 5);
 	if (n > max || n < len + 3 || memcmp(wire + 5 + n - 3, ".\r\n", 3) != 0)
@@ -219,33 +227,35 @@ stuff_round_trip(const uint8_t *msg, size_t len)
 		    r.wire_len != 5 + n || pop3_resp_parser_pending(p) != 0)
 			fuzz_fail("stuffed message does not come back");
 	}
+	pop3_resp_parser_reset(p);
 	free(wire);
-	pop3_resp_parser_free(&p);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* one parser per limits, kept from one input to the next (reset) */
+	static struct pop3_resp_parser *parsers[16];
+	static struct buf whole, chunked;
 	struct pop3_resp_limits lim;
-	struct buf whole, chunked;
-	unsigned expect_bits;
+	unsigned expect_bits, k;
 
 	if (size < FUZZ_HEADER)
 		return 0;
-	lim.max_line = max_line_opts[data[0] & 3];
-	lim.max_body = max_body_opts[(data[0] >> 2) & 3];
+	k = data[0] & 15;
+	lim.max_line = max_line_opts[k & 3];
+	lim.max_body = max_body_opts[k >> 2];
 	expect_bits = data[0] >> 4;
-	buf_init(&whole, 1 << 24);
-	buf_init(&chunked, 1 << 24);
-	buf_puts(&whole, "");
-	buf_puts(&chunked, "");
-	run_stream(&lim, expect_bits, data + FUZZ_HEADER, size - FUZZ_HEADER, NULL, &whole);
-	run_stream(&lim, expect_bits, data + FUZZ_HEADER, size - FUZZ_HEADER, data + 1,
-	    &chunked);
+	if (parsers[k] == NULL && (parsers[k] = pop3_resp_parser_new(&lim)) == NULL)
+		abort();
+	fuzz_out_begin(&whole, 1 << 24);
+	fuzz_out_begin(&chunked, 1 << 24);
+	run_stream(parsers[k], &lim, expect_bits, data + FUZZ_HEADER, size - FUZZ_HEADER,
+	    NULL, &whole);
+	run_stream(parsers[k], &lim, expect_bits, data + FUZZ_HEADER, size - FUZZ_HEADER,
+	    data + 1, &chunked);
 	if (whole.len != chunked.len || memcmp(whole.data, chunked.data, whole.len) != 0)
 		fuzz_fail("whole and chunked feeds differ");
-	buf_release(&whole);
-	buf_release(&chunked);
 	stuff_round_trip(data + FUZZ_HEADER, size - FUZZ_HEADER);
 	return 0;
 }

@@ -48,21 +48,25 @@ cmd_check_mailbox(const struct smtp_path *pa)
 		fuzz_fail("quoted local part not unquoted");
 }
 
+/* The parsers, line buffers and transcripts live from one input to the
+ * next: smtp_cmd_parse() keeps nothing from one line to the next but its
+ * arena, and linebuf_reset() forgets every byte. */
+static struct smtp_cmd_parser *again_parser;
+
 static void
 cmd_reparse(const struct smtp_cmd *cmd)
 {
-	struct smtp_cmd_parser *p = smtp_cmd_parser_new();
-	struct buf line;
+	struct smtp_cmd_parser *p = again_parser;
+	static struct buf line;
 	struct smtp_cmd again;
 	uint8_t *copy;
 	int rc;
 
-	if (p == NULL)
-		abort();
-	buf_init(&line, 1024);
-	buf_printf(&line, "%s<%s>", cmd->verb == SMTP_VERB_MAIL ? "MAIL FROM:" : "RCPT TO:",
-	    cmd->path.mailbox);
-	copy = fuzz_dup((const uint8_t *)line.data, line.len);
+	fuzz_out_begin(&line, 1024);
+	buf_puts(&line, cmd->verb == SMTP_VERB_MAIL ? "MAIL FROM:<" : "RCPT TO:<");
+	buf_puts(&line, cmd->path.mailbox);
+	buf_putc(&line, '>');
+	copy = fuzz_hold(line.data, line.len);
 	rc = smtp_cmd_parse(p, (const char *)copy, line.len, &again);
 	if (rc != 1)
 		fuzz_fail("rebuilt MAIL/RCPT does not parse");
@@ -73,9 +77,8 @@ cmd_reparse(const struct smtp_cmd *cmd)
 	    again.path.is_postmaster != cmd->path.is_postmaster ||
 	    again.path.is_quoted != cmd->path.is_quoted)
 		fuzz_fail("rebuilt MAIL/RCPT differs");
-	free(copy);
-	buf_release(&line);
-	smtp_cmd_parser_free(&p);
+	fuzz_release(copy, line.len);
+	smtp_cmd_parse(p, "", 0, &again);	/* frees its arena's blocks but one */
 }
 
 static void
@@ -93,21 +96,31 @@ cmd_record(struct buf *out, int rc, const struct smtp_cmd_parser *p,
 
 		if (e == SMTP_CMD_ERR_NONE || e == SMTP_CMD_ERR_NOMEM)
 			fuzz_fail("bad error code");
-		buf_printf(out, "E%d %d\n", (int)e, (int)cmd->verb);
+		fuzz_rec_str(out, "E");
+		fuzz_rec_num(out, (uint64_t)e);
+		fuzz_rec_num(out, (uint64_t)cmd->verb);
 		return;
 	}
 	if (cmd->verb == SMTP_VERB_UNKNOWN || smtp_verb_name(cmd->verb) == NULL)
 		fuzz_fail("success without a verb");
-	buf_printf(out, "C%d|%s|%s|%s|%s|%s|%d%d%d%d", (int)cmd->verb, cmd->verb_text,
-	    cmd->arg, cmd->path.local, cmd->path.domain, cmd->path.mailbox,
-	    cmd->path.is_null, cmd->path.is_postmaster, cmd->path.is_quoted,
-	    cmd->path.has_8bit);
-	for (i = 0; i < cmd->nparams; i++)
-		buf_printf(out, "|%s=%s", cmd->params[i].keyword,
-		    cmd->params[i].value != NULL ? cmd->params[i].value : "(none)");
-	buf_printf(out, "|%s|%s|%llu|%d\n", cmd->auth_mech ? cmd->auth_mech : "-",
-	    cmd->auth_initial ? cmd->auth_initial : "-",
-	    (unsigned long long)cmd->bdat_size, cmd->is_bdat_last);
+	fuzz_rec_str(out, "C");
+	fuzz_rec_num(out, (uint64_t)cmd->verb);
+	fuzz_rec_str(out, cmd->verb_text);
+	fuzz_rec_str(out, cmd->arg);
+	fuzz_rec_str(out, cmd->path.local);
+	fuzz_rec_str(out, cmd->path.domain);
+	fuzz_rec_str(out, cmd->path.mailbox);
+	fuzz_rec_num(out, (uint64_t)cmd->path.is_null | (uint64_t)cmd->path.is_postmaster << 1 |
+	    (uint64_t)cmd->path.is_quoted << 2 | (uint64_t)cmd->path.has_8bit << 3);
+	fuzz_rec_num(out, cmd->nparams);
+	for (i = 0; i < cmd->nparams; i++) {
+		fuzz_rec_str(out, cmd->params[i].keyword);
+		fuzz_rec_str(out, cmd->params[i].value != NULL ? cmd->params[i].value : "(none)");
+	}
+	fuzz_rec_str(out, cmd->auth_mech ? cmd->auth_mech : "-");
+	fuzz_rec_str(out, cmd->auth_initial ? cmd->auth_initial : "-");
+	fuzz_rec_num(out, cmd->bdat_size);
+	fuzz_rec_num(out, cmd->is_bdat_last);
 	if (cmd->verb == SMTP_VERB_MAIL || cmd->verb == SMTP_VERB_RCPT) {
 		cmd_check_mailbox(&cmd->path);
 		cmd_reparse(cmd);
@@ -126,13 +139,19 @@ take_all(struct linebuf *lb, struct smtp_cmd_parser *p, struct buf *out)
 		uint8_t *copy;
 
 		if (r < 0) {
-			buf_printf(out, "L%d\n", (int)linebuf_error(lb));
+			enum linebuf_error e = linebuf_error(lb);
+
+			if (e == LINEBUF_ERR_NONE || e == LINEBUF_ERR_NOMEM ||
+			    strcmp(linebuf_error_str(e), linebuf_error_str((enum linebuf_error)99)) == 0)
+				fuzz_fail("bad linebuf error");
+			fuzz_rec_str(out, "L");
+			fuzz_rec_num(out, (uint64_t)e);
 			continue;
 		}
-		copy = fuzz_dup((const uint8_t *)line, len);
+		copy = fuzz_hold(line, len);
 		r = smtp_cmd_parse(p, (const char *)copy, len, &cmd);
 		cmd_record(out, r, p, &cmd);
-		free(copy);
+		fuzz_release(copy, len);
 	}
 }
 
@@ -157,38 +176,58 @@ cmd_drain(void *ctx)
 }
 
 static void
-run(int flags, const uint8_t *stream, size_t len, const uint8_t *pattern,
-    struct buf *out)
+run(struct linebuf *lb, struct smtp_cmd_parser *p, const uint8_t *stream,
+    size_t len, const uint8_t *pattern, struct buf *out)
 {
-	struct cmd_run r = { linebuf_new(1024, flags), smtp_cmd_parser_new(), out };
+	struct cmd_run r = { lb, p, out };
 	struct fuzz_feeder f = { cmd_feed, cmd_drain, NULL, &r };
+	char rest[4096];
+	struct smtp_cmd cmd;
+	const char *line;
+	size_t n, m, ll;
 
-	if (r.lb == NULL || r.p == NULL)
-		abort();
+	linebuf_reset(lb);
 	fuzz_feed_chunks(&f, stream, len, pattern);
-	buf_printf(out, "pending %zu\n", linebuf_pending(r.lb));
-	smtp_cmd_parser_free(&r.p);
-	linebuf_free(&r.lb);
+	/* what is left is the same in both feeds: drain it in two goes */
+	n = linebuf_pending(lb);
+	if (n > sizeof(rest))
+		fuzz_fail("more pending than the buffer holds");
+	m = linebuf_drain(lb, rest, n / 2);
+	m += linebuf_drain(lb, rest + m, sizeof(rest) - m);
+	if (m != n || linebuf_pending(lb) != 0)
+		fuzz_fail("drain");
+	fuzz_rec_mem(out, rest, n);
+	/* after discard a new line comes through whatever the state was */
+	linebuf_discard(lb);
+	if (linebuf_feed(lb, "x\r\n", 3) != 3 || linebuf_take_line(lb, &line, &ll) != 1 ||
+	    ll != 1 || line[0] != 'x' || linebuf_pending(lb) != 0)
+		fuzz_fail("linebuf unusable after discard");
+	/* an empty line resets the parser's arena: its memory goes back now
+	 * (fuzz_util.h) */
+	smtp_cmd_parse(p, "", 0, &cmd);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct buf whole, chunked;
+	static struct linebuf *lbs[4];
+	static struct smtp_cmd_parser *p;
+	static struct buf whole, chunked;
 	int flags;
 
 	if (size < FUZZ_HEADER)
 		return 0;
 	flags = data[0] & (LINEBUF_STRICT | LINEBUF_LF_OK);
-	buf_init(&whole, 1 << 24);
-	buf_init(&chunked, 1 << 24);
-	buf_puts(&whole, "");
-	buf_puts(&chunked, "");
-	run(flags, data + FUZZ_HEADER, size - FUZZ_HEADER, NULL, &whole);
-	run(flags, data + FUZZ_HEADER, size - FUZZ_HEADER, data + 1, &chunked);
+	if (p == NULL && ((p = smtp_cmd_parser_new()) == NULL ||
+	    (again_parser = smtp_cmd_parser_new()) == NULL))
+		abort();
+	if (lbs[flags] == NULL && (lbs[flags] = linebuf_new(1024, flags)) == NULL)
+		abort();
+	fuzz_out_begin(&whole, 1 << 24);
+	fuzz_out_begin(&chunked, 1 << 24);
+	run(lbs[flags], p, data + FUZZ_HEADER, size - FUZZ_HEADER, NULL, &whole);
+	run(lbs[flags], p, data + FUZZ_HEADER, size - FUZZ_HEADER, data + 1, &chunked);
 	if (whole.len != chunked.len || memcmp(whole.data, chunked.data, whole.len) != 0)
 		fuzz_fail("whole and chunked feeds differ");
-	buf_release(&whole);
-	buf_release(&chunked);
 	return 0;
 }

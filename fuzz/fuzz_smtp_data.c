@@ -48,11 +48,9 @@ decode(size_t max, const uint8_t *in, size_t len, const uint8_t *pattern,
 	while (pos < len && !is_end) {
 		size_t k = pattern != NULL ? fuzz_chunk_size(pattern, n++, len - pos) : len - pos;
 		size_t off = 0;
-		uint8_t *chunk = fuzz_dup(in + pos, k);
-		uint8_t *out = malloc(k);
+		uint8_t *chunk = fuzz_hold(in + pos, k);
+		uint8_t *out = fuzz_hold(NULL, k);
 
-		if (out == NULL)
-			abort();
 		while (off < k) {
 			size_t used, olen;
 			int rc = smtp_data_decode(d, chunk + off, k - off, &used, out, &olen);
@@ -70,8 +68,8 @@ decode(size_t max, const uint8_t *in, size_t len, const uint8_t *pattern,
 				break;
 			}
 		}
-		free(chunk);
-		free(out);
+		fuzz_release(out, k);
+		fuzz_release(chunk, k);
 		pos += off;
 	}
 	r->st = *smtp_data_decoder_stats(d);

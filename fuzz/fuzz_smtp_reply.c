@@ -49,13 +49,13 @@ reply_record(struct buf *out, const struct smtp_reply *r)
 	size_t i;
 
 	reply_check(r);
-	buf_printf(out, "R%d|%s|%zu|%zu|%s|", r->code, r->enhanced, r->nlines,
-	    r->wire_len, r->enhanced_text);
-	for (i = 0; i < r->nlines; i++) {
-		buf_printf(out, "%zu:", r->lines[i].len);
-		buf_append(out, r->lines[i].text, r->lines[i].len);
-	}
-	buf_putc(out, '\n');
+	fuzz_rec_num(out, (uint64_t)r->code);
+	fuzz_rec_str(out, r->enhanced);
+	fuzz_rec_num(out, r->nlines);
+	fuzz_rec_num(out, r->wire_len);
+	fuzz_rec_str(out, r->enhanced_text);
+	for (i = 0; i < r->nlines; i++)
+		fuzz_rec_mem(out, r->lines[i].text, r->lines[i].len);
 }
 
 static void
@@ -70,7 +70,8 @@ take_all(struct smtp_reply_parser *p, struct buf *out)
 
 			if (e == SMTP_REPLY_ERR_NONE || e == SMTP_REPLY_ERR_NOMEM)
 				fuzz_fail("bad error code");
-			buf_printf(out, "E%d\n", (int)e);
+			fuzz_rec_str(out, "E");
+			fuzz_rec_num(out, (uint64_t)e);
 		} else {
 			reply_record(out, &r);
 		}
@@ -98,38 +99,39 @@ reply_drain(void *ctx)
 
 /* Parse stream in chunks from the pattern (NULL: whole); record items. */
 static void
-run(const struct smtp_reply_limits *lim, const uint8_t *stream, size_t len,
+run(struct smtp_reply_parser *p, const uint8_t *stream, size_t len,
     const uint8_t *pattern, struct buf *out)
 {
-	struct reply_run r = { smtp_reply_parser_new(lim), out };
+	struct reply_run r = { p, out };
 	struct fuzz_feeder f = { reply_feed, reply_drain, NULL, &r };
 
-	if (r.p == NULL)
-		abort();
+	smtp_reply_parser_reset(p);
 	fuzz_feed_chunks(&f, stream, len, pattern);
-	buf_printf(out, "pending %zu\n", smtp_reply_parser_pending(r.p));
-	smtp_reply_parser_free(&r.p);
+	buf_printf(out, "pending %zu\n", smtp_reply_parser_pending(p));
+	smtp_reply_parser_reset(p);	/* its memory goes back now (fuzz_util.h) */
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* one parser per limits, kept from one input to the next (reset) */
+	static struct smtp_reply_parser *parsers[16];
+	static struct buf whole, chunked;
 	struct smtp_reply_limits lim;
-	struct buf whole, chunked;
+	unsigned k;
 
 	if (size < FUZZ_HEADER)
 		return 0;
-	lim.max_line = max_line_opts[data[0] & 3];
-	lim.max_lines = max_lines_opts[(data[0] >> 2) & 3];
-	buf_init(&whole, 1 << 24);
-	buf_init(&chunked, 1 << 24);
-	buf_puts(&whole, "");
-	buf_puts(&chunked, "");
-	run(&lim, data + FUZZ_HEADER, size - FUZZ_HEADER, NULL, &whole);
-	run(&lim, data + FUZZ_HEADER, size - FUZZ_HEADER, data + 1, &chunked);
+	k = data[0] & 15;
+	lim.max_line = max_line_opts[k & 3];
+	lim.max_lines = max_lines_opts[k >> 2];
+	if (parsers[k] == NULL && (parsers[k] = smtp_reply_parser_new(&lim)) == NULL)
+		abort();
+	fuzz_out_begin(&whole, 1 << 24);
+	fuzz_out_begin(&chunked, 1 << 24);
+	run(parsers[k], data + FUZZ_HEADER, size - FUZZ_HEADER, NULL, &whole);
+	run(parsers[k], data + FUZZ_HEADER, size - FUZZ_HEADER, data + 1, &chunked);
 	if (whole.len != chunked.len || memcmp(whole.data, chunked.data, whole.len) != 0)
 		fuzz_fail("whole and chunked feeds differ");
-	buf_release(&whole);
-	buf_release(&chunked);
 	return 0;
 }

@@ -35,9 +35,11 @@ bool
 imap_frame_init(struct imap_frame *f, size_t max_line, size_t max_size, bool is_server)
 {
 	memset(f, 0, sizeof(*f));
-	f->in = malloc(IMAP_FRAME_IN_CAP);
+	/* one more byte: a NUL after the input ends the scans of take_line */
+	f->in = malloc(IMAP_FRAME_IN_CAP + 1);
 	if (f->in == NULL)
 		return false;
+	f->in[0] = '\0';
 	f->in_cap = IMAP_FRAME_IN_CAP;
 	buf_init(&f->raw, max_size);
 	f->max_line = max_line;
@@ -70,6 +72,7 @@ void
 imap_frame_reset(struct imap_frame *f)
 {
 	f->in_start = f->in_end = 0;
+	f->in[0] = '\0';
 	f->state = IMAP_FRAME_LINE;
 	f->err = IMAP_ERR_NONE;
 	f->tail_len = 0;
@@ -93,6 +96,7 @@ imap_frame_feed(struct imap_frame *f, const void *data, size_t len)
 	if (len > 0)
 		memcpy(f->in + f->in_end, data, len);
 	f->in_end += len;
+	f->in[f->in_end] = '\0';
 	return len;
 }
 
@@ -180,8 +184,8 @@ imap_frame_take_line(struct imap_frame *f)
 			f->in_start++;
 			return imap_frame_end_line(f);
 		}
-		while (k < n && p[k] != '\r' && p[k] != '\n' && p[k] != '\0')
-			k++;
+		/* the first CR, LF or NUL; in[in_end] is a NUL, so k <= n */
+		k = strcspn(p, "\r\n");
 		if (k > f->max_line - f->line_total) {
 			size_t fit = f->max_line - f->line_total;
 
