@@ -21,19 +21,7 @@ cd "$(dirname "$0")/.."
 OBJ="${WORK:-$OUT}/obj"
 VERSION=$(sed -n 's/^VERSION *:= *//p' Makefile)
 
-# make_list NAME: the words of the Makefile variable NAME := a \ b \ c
-make_list() {
-	awk -v name="$1" '
-		!on && $1 == name && $2 == ":=" { on = 1; sub(/^[^=]*:=/, "") }
-		on {
-			cont = $0 ~ /\\[ \t]*$/
-			sub(/\\[ \t]*$/, "")
-			printf "%s ", $0
-			if (!cont)
-				exit
-		}
-	' Makefile
-}
+. "$(dirname "$0")/make_list.sh"
 
 # libs NAMES...: -lNAME for each, inside -Bstatic when every archive is there
 libs() {

@@ -24,19 +24,7 @@ fi
 dir="$BUILD/fuzz/campaign"
 mkdir -p "$dir"
 
-# make_list NAME: the words of the Makefile variable NAME := a \ b \ c
-make_list() {
-	awk -v name="$1" '
-		!on && $1 == name && $2 == ":=" { on = 1; sub(/^[^=]*:=/, "") }
-		on {
-			cont = $0 ~ /\\[ \t]*$/
-			sub(/\\[ \t]*$/, "")
-			printf "%s ", $0
-			if (!cont)
-				exit
-		}
-	' Makefile
-}
+. "$(dirname "$0")/make_list.sh"
 
 if [ $# -gt 0 ]; then
 	targets="$*"

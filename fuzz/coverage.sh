@@ -49,19 +49,7 @@ files_of() {
 	esac
 }
 
-# make_list NAME: the words of the Makefile variable NAME := a \ b \ c
-make_list() {
-	awk -v name="$1" '
-		!on && $1 == name && $2 == ":=" { on = 1; sub(/^[^=]*:=/, "") }
-		on {
-			cont = $0 ~ /\\[ \t]*$/
-			sub(/\\[ \t]*$/, "")
-			printf "%s ", $0
-			if (!cont)
-				exit
-		}
-	' Makefile
-}
+. "$(dirname "$0")/make_list.sh"
 
 for tool in clang "$PROFDATA" "$LLVMCOV"; do
 	command -v "$tool" >/dev/null 2>&1 || { echo "coverage.sh: $tool not found" >&2; exit 1; }

@@ -52,23 +52,12 @@ static const char *const ld_files[][2] = {
 	{ "fixtures/empty.eml", "" },
 };
 
-static int
-ld_rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (type == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
 
 static void
 ld_cleanup(void)
 {
 	if (ld.dir[0] != '\0')
-		nftw(ld.dir, ld_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		fuzz_rm_tree(ld.dir);
 }
 
 static void

@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 
@@ -248,6 +251,25 @@ fuzz_feed_chunks(const struct fuzz_feeder *f, const uint8_t *stream, size_t len,
 		pos += k;
 	}
 	f->drain(f->ctx);
+}
+
+/* Remove a scratch directory tree (the loader's files, the session store). */
+static inline int
+fuzz_rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+static inline void
+fuzz_rm_tree(const char *path)
+{
+	nftw(path, fuzz_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif

@@ -79,22 +79,11 @@ server_log(const char *fmt, ...)
 
 /* ---- the temporary directory ---- */
 
-static int
-drv_rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (type == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
 
 void
 session_driver_rm_tree(const char *path)
 {
-	nftw(path, drv_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_rm_tree(path);
 }
 
 static void
