@@ -318,6 +318,8 @@ int imap_view_set_flags(struct imap_session *s, uint32_t seq, unsigned flags,
  * for new messages. Called by imap_ok()/imap_no(); call it directly for
  * a mid-command announcement (MOVE's EXPUNGEs). */
 void imap_view_sync(struct imap_session *s, bool may_expunge);
+/* Is kw[0..len) one of the space-separated words of list (any case)? */
+bool imap_kw_has(const char *list, const char *kw, size_t len);
 /* Parse a flag list (APPEND, STORE): system flags into *flags_r,
  * keywords space-separated into kw; false with BAD sent. */
 bool imap_flags_parse(struct imap_session *s, const struct imap_node *list,

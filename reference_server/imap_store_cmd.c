@@ -77,22 +77,6 @@ imap_store_flags(struct imap_session *s, const struct imap_cmd *cmd, struct imap
 	return imap_flags_parse(s, &flat, &st->flags, st->kw, sizeof(st->kw));
 }
 
-static bool
-imap_store_has_kw(const char *list, const char *kw, size_t len)
-{
-	const char *p = list;
-
-	while (p != NULL && *p != '\0') {
-		const char *end = strchr(p, ' ');
-		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
-
-		if (n == len && strncasecmp(p, kw, len) == 0)
-			return true;
-		p = end != NULL ? end + 1 : NULL;
-	}
-	return false;
-}
-
 /* Words of from that are (keep) or are not (!keep) in other, into out. */
 static bool
 imap_store_kw_filter(const char *from, const char *other, bool keep, struct buf *out)
@@ -103,8 +87,8 @@ imap_store_kw_filter(const char *from, const char *other, bool keep, struct buf 
 		const char *end = strchr(p, ' ');
 		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
 
-		if (n > 0 && imap_store_has_kw(other, p, n) == keep &&
-		    !imap_store_has_kw(out->data != NULL ? out->data : "", p, n) &&
+		if (n > 0 && imap_kw_has(other, p, n) == keep &&
+		    !imap_kw_has(out->data != NULL ? out->data : "", p, n) &&
 		    ((out->len > 0 && !buf_putc(out, ' ')) || !buf_append(out, p, n)))
 			return false;
 		p = end != NULL ? end + 1 : NULL;

@@ -53,7 +53,7 @@ imap_view_on_notify(void *arg, struct store_mailbox *mb)
 
 /* ---- keywords announced in FLAGS (§7.3.5) ---- */
 
-static bool
+bool
 imap_kw_has(const char *list, const char *kw, size_t len)
 {
 	const char *p = list;
