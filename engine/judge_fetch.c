@@ -197,11 +197,11 @@ fetch_param_find(const struct imap_node *list, const struct imap_node *name)
 static void
 fetch_2231_decode(const struct imap_node *n, struct buf *out)
 {
-	const char *s = imap_node_str(n, NULL), *q1, *q2;
+	const char *q1, *q2, *s;
 	size_t len, i;
 
 	buf_clear(out);
-	if (s == NULL || (s = imap_node_str(n, &len)) == NULL)
+	if ((s = imap_node_str(n, &len)) == NULL)
 		return;
 	q1 = memchr(s, '\'', len);
 	q2 = q1 ? memchr(q1 + 1, '\'', len - (size_t)(q1 + 1 - s)) : NULL;
