@@ -176,6 +176,16 @@ judge_has_field(const char *p, const char *end, const char *name)
 	return false;
 }
 
+/* May an MTA have added the field at g (name of nl octets) to a message
+ * whose header is want? A Date or Message-ID where it had none (RFC 5321
+ * §6.4). */
+static bool
+judge_field_may_add(const char *g, size_t nl, const char *want, const char *wend)
+{
+	return (judge_field_is(g, nl, "Date") && !judge_has_field(want, wend, "Date")) ||
+	    (judge_field_is(g, nl, "Message-ID") && !judge_has_field(want, wend, "Message-ID"));
+}
+
 /* The header 'got' is the header 'want' apart from what a receiving MTA
  * may change: fields added before it (trace fields, RFC 5321 §4.4), a
  * Date or Message-ID added where the message had none (RFC 5321 §6.4)
@@ -204,17 +214,13 @@ judge_header_kept(const char *got, size_t glen, const char *want, size_t wlen)
 		}
 		if (g >= gend || (gn = judge_field_at(g, gend, &gnl)) == 0)
 			return false;
-		if (started && !((judge_field_is(g, gnl, "Date") && !judge_has_field(want, wend,
-		    "Date")) || (judge_field_is(g, gnl, "Message-ID") &&
-		    !judge_has_field(want, wend, "Message-ID"))))
+		if (started && !judge_field_may_add(g, gnl, want, wend))
 			return false;
 		g += gn;
 	}
 	while (g < gend) {
 		if ((gn = judge_field_at(g, gend, &gnl)) == 0 ||
-		    !((judge_field_is(g, gnl, "Date") && !judge_has_field(want, wend, "Date")) ||
-		    (judge_field_is(g, gnl, "Message-ID") &&
-		    !judge_has_field(want, wend, "Message-ID"))))
+		    !judge_field_may_add(g, gnl, want, wend))
 			return false;
 		g += gn;
 	}
