@@ -271,7 +271,8 @@ FUZZ_SERVER_LIBS := -lssl -lcrypto
 FUZZ_ALL_TARGETS := $(FUZZ_TARGETS) $(FUZZ_ENGINE_TARGETS) $(FUZZ_SERVER_TARGETS)
 
 FUZZ_CC      ?= clang
-FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -MMD -MP -DMAILSPEC_VERSION='"$(VERSION)"' -Iengine/proto -Iengine -Ireports -Ifuzz \
+FUZZ_OPT     ?= -O2
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) $(FUZZ_OPT) -g -MMD -MP -DMAILSPEC_VERSION='"$(VERSION)"' -Iengine/proto -Iengine -Ireports -Ifuzz \
                 -Ireference_server -fno-omit-frame-pointer -fno-sanitize-recover=all \
                 -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined

@@ -36,6 +36,7 @@ struct state {
 	unsigned nrefused;
 	bool was_refused;	/* the last continuation was refused */
 	bool wants_line;	/* a raw line comes next */
+	bool is_deep;		/* the whole feed: check sequence sets, round trip */
 };
 
 /* Synchronizing literals in a tree. */
@@ -135,9 +136,13 @@ cmd_record(struct state *st, const struct imap_cmd *c)
 		fuzz_fail("command parts");
 	if (!st->was_refused && st->nrefused == 0 && st->nconts != count_sync(c->args))
 		fuzz_fail("continuations do not match the synchronizing literals");
-	for (i = 0; i < c->args->count; i++)
-		seqset_check(c->args->items[i]);
-	round_trip(c);
+	/* the chunked feed's commands must have the same records, so they
+	 * are the same commands: check their trees once */
+	if (st->is_deep) {
+		for (i = 0; i < c->args->count; i++)
+			seqset_check(c->args->items[i]);
+		round_trip(c);
+	}
 	fuzz_rec_mem(&st->out, c->raw, c->raw_len);
 	imap_cmd_write(&st->out, c);
 }
@@ -239,6 +244,7 @@ run(struct imap_cmd_parser *p, uint8_t flags, const uint8_t *stream, size_t len,
 
 	st.is_refusing = (flags & 0x40) != 0;
 	st.is_taking_lines = (flags & 0x80) != 0;
+	st.is_deep = pattern == NULL;
 	imap_cmd_parser_reset(p);
 	fuzz_feed_chunks(&f, stream, len, pattern);
 	buf_printf(&st.out, "pending %zu discarding %llu\n", imap_cmd_parser_pending(p),

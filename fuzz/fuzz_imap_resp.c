@@ -222,13 +222,19 @@ round_trip(const struct imap_resp *r)
 	imap_resp_parser_reset(p);	/* its memory goes back now (fuzz_util.h) */
 }
 
+/* Check r and append its record. The checks that walk the tree run on
+ * the whole feed's responses only: the chunked feed's must have the same
+ * records (raw bytes and canonical form), so they are the same responses
+ * and would pass or fail the same way at twice the cost. */
 static void
-resp_record(struct buf *out, const struct imap_resp *r)
+resp_record(struct buf *out, const struct imap_resp *r, bool is_deep)
 {
 	resp_check(r);
-	query_check(r);
-	fetch_check(r);
-	round_trip(r);
+	if (is_deep) {
+		query_check(r);
+		fetch_check(r);
+		round_trip(r);
+	}
 	fuzz_rec_mem(out, r->raw, r->raw_len);
 	fuzz_rec_num(out, (uint64_t)r->kind);
 	fuzz_rec_num(out, (uint64_t)r->status);
@@ -238,7 +244,7 @@ resp_record(struct buf *out, const struct imap_resp *r)
 }
 
 static void
-take_all(struct imap_resp_parser *p, struct buf *out)
+take_all(struct imap_resp_parser *p, struct buf *out, bool is_deep)
 {
 	struct imap_resp r;
 	int rc;
@@ -253,7 +259,7 @@ take_all(struct imap_resp_parser *p, struct buf *out)
 			fuzz_rec_str(out, "E");
 			fuzz_rec_num(out, (uint64_t)e);
 		} else {
-			resp_record(out, &r);
+			resp_record(out, &r, is_deep);
 		}
 	}
 }
@@ -261,6 +267,7 @@ take_all(struct imap_resp_parser *p, struct buf *out)
 struct resp_run {
 	struct imap_resp_parser *p;
 	struct buf *out;
+	bool is_deep;
 };
 
 static size_t
@@ -274,7 +281,7 @@ resp_drain(void *ctx)
 {
 	struct resp_run *r = ctx;
 
-	take_all(r->p, r->out);
+	take_all(r->p, r->out, r->is_deep);
 }
 
 /* Parse stream in chunks from the pattern (NULL: whole); record items. */
@@ -282,7 +289,7 @@ static void
 run(struct imap_resp_parser *p, const uint8_t *stream, size_t len,
     const uint8_t *pattern, struct buf *out)
 {
-	struct resp_run r = { p, out };
+	struct resp_run r = { p, out, pattern == NULL };
 	struct fuzz_feeder f = { resp_feed, resp_drain, NULL, &r };
 
 	imap_resp_parser_reset(p);

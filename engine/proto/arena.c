@@ -8,6 +8,28 @@
 
 #define ARENA_BLOCK_MIN 4096
 #define ARENA_DEFAULT_MAX ((size_t)256 << 20)
+#define ARENA_KEEP_MAX ((size_t)256 << 10)	/* largest block a reset keeps */
+
+/* Under AddressSanitizer the free part of a block is poisoned: a read or
+ * write past an allocation (into its alignment padding or space not yet
+ * handed out), or through a pointer kept across arena_reset(), is
+ * reported instead of silently landing in arena memory. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define ARENA_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define ARENA_POISON(p, n) ((void)(p), (void)(n))
+#define ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 struct arena_block {
 	struct arena_block *next;
@@ -38,6 +60,8 @@ arena_free_blocks(struct arena_block *b)
 {
 	while (b != NULL) {
 		struct arena_block *next = b->next;
+
+		ARENA_UNPOISON(b->data, b->size);
 		free(b);
 		b = next;
 	}
@@ -56,23 +80,27 @@ arena_free(struct arena **ap)
 void
 arena_reset(struct arena *a)
 {
-	struct arena_block *last = a->head;
+	struct arena_block *keep = a->head, *b, *next;
 
-	if (last == NULL)
+	if (keep == NULL)
 		return;
-	/* Keep the oldest block (the tail of the list); it is the smallest. */
-	while (last->next != NULL)
-		last = last->next;
-	if (last != a->head) {
-		struct arena_block *b = a->head;
-		while (b != last) {
-			struct arena_block *next = b->next;
+	/* Keep the newest block, the largest (sizes double), so that the
+	 * next use of the same size allocates nothing; one past
+	 * ARENA_KEEP_MAX is given back and the oldest, smallest, kept. */
+	if (keep->size > ARENA_KEEP_MAX)
+		while (keep->next != NULL)
+			keep = keep->next;
+	for (b = a->head; b != NULL; b = next) {
+		next = b->next;
+		if (b != keep) {
+			ARENA_UNPOISON(b->data, b->size);
 			free(b);
-			b = next;
 		}
 	}
-	last->used = 0;
-	a->head = last;
+	keep->next = NULL;
+	ARENA_POISON(keep->data, keep->used);	/* the rest still is */
+	keep->used = 0;
+	a->head = keep;
 	a->used = 0;
 }
 
@@ -100,10 +128,12 @@ arena_alloc(struct arena *a, size_t size)
 		b->used = 0;
 		b->next = a->head;
 		a->head = b;
+		ARENA_POISON(b->data, bsize);
 	}
 	p = b->data + b->used;
 	b->used += need;
 	a->used += need;
+	ARENA_UNPOISON(p, size);
 	memset(p, 0, size);
 	return p;
 }

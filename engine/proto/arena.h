@@ -15,7 +15,8 @@ struct arena;
 struct arena *arena_new(size_t max_bytes);
 /* Free every block and the arena; clears *ap. NULL-safe. */
 void arena_free(struct arena **ap);
-/* Drop every allocation but keep the first block for reuse. */
+/* Drop every allocation; keep one block (the largest up to 256 KiB) for
+ * reuse. */
 void arena_reset(struct arena *a);
 /* Zeroed, max_align_t-aligned memory; NULL when the maximum would be crossed. */
 void *arena_alloc(struct arena *a, size_t size);

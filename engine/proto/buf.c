@@ -58,8 +58,12 @@ buf_reserve(struct buf *b, size_t extra)
 bool
 buf_append(struct buf *b, const void *data, size_t len)
 {
-	if (!buf_reserve(b, len))
-		return false;
+	/* the common case without the call: room for len and the NUL, and
+	 * within max (which may have been lowered since the buffer grew) */
+	if (b->data == NULL || len >= b->cap - b->len || b->len + len > b->max) {
+		if (!buf_reserve(b, len))
+			return false;
+	}
 	if (len > 0)
 		memcpy(b->data + b->len, data, len);
 	b->len += len;
@@ -76,7 +80,11 @@ buf_puts(struct buf *b, const char *s)
 bool
 buf_putc(struct buf *b, char c)
 {
-	return buf_append(b, &c, 1);
+	if (b->data == NULL || b->cap - b->len < 2 || b->len >= b->max)
+		return buf_append(b, &c, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+	return true;
 }
 
 bool

@@ -229,13 +229,28 @@ qp_step(struct mime_qp_decoder *d, unsigned char c, unsigned char *o)
 	return k;
 }
 
-/* Bytes that stand for themselves in QP_TEXT (RFC 2045 §6.7 rule 2:
- * 33 through 60 and 62 through 126). */
-static bool
-qp_is_literal(unsigned char c)
-{
-	return c >= 33 && c <= 126 && c != '=';
-}
+/* What a byte is in QP_TEXT: 1 stands for itself (RFC 2045 §6.7 rule 2:
+ * 33 through 60 and 62 through 126), 2 is SP or HTAB, 0 anything else.
+ * A table: one look-up per byte of a literal run instead of a chain of
+ * comparisons. */
+static const unsigned char qp_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0,	/* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x10 */
+	2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x20 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1,	/* 0x30 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x50 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,	/* 0x70 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x80 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x90 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xa0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xb0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xc0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xd0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xe0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xf0 */
+};
 
 /* In QP_TEXT with no white space held, the run of bytes from p that
  * decode to themselves: literal bytes, and SP or TAB followed by one
@@ -246,9 +261,11 @@ qp_literal_run(const unsigned char *p, size_t len)
 	size_t j = 0;
 
 	while (j < len) {
-		if (qp_is_literal(p[j]))
+		unsigned char c = qp_class[p[j]];
+
+		if (c == 1)
 			j++;
-		else if ((p[j] == ' ' || p[j] == '\t') && j + 1 < len && qp_is_literal(p[j + 1]))
+		else if (c == 2 && j + 1 < len && qp_class[p[j + 1]] == 1)
 			j += 2;
 		else
 			break;

@@ -14,6 +14,7 @@
  */
 #include "rfc2231.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -154,57 +155,76 @@ rfc2231_add_piece(struct rfc2231_join *j, const struct rfc2231_piece *pc, bool f
 	return true;
 }
 
+/* Pieces are joined through an order of them: every name's pieces
+ * together, the names in the order they first appear, a name's pieces by
+ * section (-1, no section, first) and then as they were written. Sorting
+ * keeps a header field with many parameters (MIME_PARAMS_MAX) from
+ * comparing every name with every other one per section. */
+struct rfc2231_ord {
+	const struct rfc2231_piece *pc;
+	size_t pos;		/* index in the field */
+	size_t first;		/* index of the first piece of this name */
+};
+
 static bool
 rfc2231_same_name(const struct rfc2231_piece *a, const struct rfc2231_piece *b)
 {
 	return a->name_len == b->name_len && memcmp(a->name, b->name, a->name_len) == 0;
 }
 
-/* The first piece named like pieces[k] with section s and, for s == -1,
- * the given extendedness; NULL if none. Counts matches in *dups_r. */
-static const struct rfc2231_piece *
-rfc2231_find(const struct rfc2231_piece *pieces, size_t n, size_t k, long s,
-    bool is_extended, size_t *dups_r)
+static int
+rfc2231_cmp_name(const void *va, const void *vb)
 {
-	const struct rfc2231_piece *found = NULL;
-	size_t i;
+	const struct rfc2231_ord *a = va, *b = vb;
+	size_t n = a->pc->name_len < b->pc->name_len ? a->pc->name_len : b->pc->name_len;
+	int c = memcmp(a->pc->name, b->pc->name, n);
 
-	for (i = k; i < n; i++) {
-		if (!rfc2231_same_name(&pieces[i], &pieces[k]) || pieces[i].section != s ||
-		    (s < 0 && pieces[i].is_extended != is_extended))
-			continue;
-		if (found == NULL)
-			found = &pieces[i];
-		(*dups_r)++;
-	}
-	return found;
+	if (c != 0)
+		return c;
+	if (a->pc->name_len != b->pc->name_len)
+		return a->pc->name_len < b->pc->name_len ? -1 : 1;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
-/* Join the sections 0..k of the parameter named like pieces[k]. Returns
- * the number of sections used (0: there is no section 0). */
-static long
-rfc2231_join_sections(struct rfc2231_join *j, const struct rfc2231_piece *pieces,
-    size_t n, size_t k, bool *is_full_r)
+static int
+rfc2231_cmp_group(const void *va, const void *vb)
 {
-	size_t i, total = 0, used = 0;
-	long s;
+	const struct rfc2231_ord *a = va, *b = vb;
 
-	for (i = k; i < n; i++)
-		if (rfc2231_same_name(&pieces[i], &pieces[k]) && pieces[i].section >= 0)
-			total++;
-	for (s = 0; ; s++) {
-		size_t d = 0;
-		const struct rfc2231_piece *pc = rfc2231_find(pieces, n, k, s, false, &d);
+	if (a->first != b->first)
+		return a->first < b->first ? -1 : 1;
+	if (a->pc->section != b->pc->section)
+		return a->pc->section < b->pc->section ? -1 : 1;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
 
-		if (pc == NULL)
-			break;
+/* Join sections 0, 1, ... of one name's pieces g[0..n) (sorted); stops at
+ * the first missing one. Returns the number of sections used (0: there
+ * is no section 0). */
+static long
+rfc2231_join_sections(struct rfc2231_join *j, const struct rfc2231_ord *g, size_t n,
+    bool *is_full_r)
+{
+	size_t i = 0, total = 0, used = 0;
+	long s = 0;
+
+	while (i < n && g[i].pc->section < 0)
+		i++;
+	total = n - i;
+	while (i < n && g[i].pc->section == s) {
+		size_t d = 1;
+
+		while (i + d < n && g[i + d].pc->section == s)
+			d++;
 		used += d;
 		if (d > 1)
 			j->problems |= 1u << MIME_PROB_BAD_PARAM;	/* a duplicate */
-		if (!rfc2231_add_piece(j, pc, s == 0)) {
+		if (!rfc2231_add_piece(j, g[i].pc, s == 0)) {
 			*is_full_r = true;
 			break;
 		}
+		i += d;
+		s++;
 	}
 	if (used != total)
 		j->problems |= 1u << MIME_PROB_BAD_PARAM;	/* a gap */
@@ -259,33 +279,39 @@ rfc2231_make_param(struct arena *a, const struct rfc2231_piece *pc, struct rfc22
 	return prm;
 }
 
-/* Join the parameter named like pieces[k]; NULL with *is_nomem_r when the
- * arena or the value buffer is full. */
+/* Join one name's pieces g[0..n) (sorted); NULL with *is_nomem_r when
+ * the arena or the value buffer is full. */
 static struct mime_param *
-rfc2231_join_one(struct arena *a, const struct rfc2231_piece *pieces, size_t n,
-    size_t k, uint32_t *problems_r, bool *is_nomem_r)
+rfc2231_join_one(struct arena *a, const struct rfc2231_ord *g, size_t n,
+    uint32_t *problems_r, bool *is_nomem_r)
 {
 	struct rfc2231_join j;
 	struct mime_param *prm = NULL;
-	const struct rfc2231_piece *pc;
-	size_t dups_ext = 0, dups_plain = 0;
+	const struct rfc2231_piece *ext = NULL, *plain = NULL;
+	size_t i, dups_ext = 0, dups_plain = 0;
 	bool is_full = false;
 
 	memset(&j, 0, sizeof(j));
 	buf_init(&j.value, RFC2231_VALUE_MAX);
-	if (rfc2231_join_sections(&j, pieces, n, k, &is_full) == 0 && !is_full) {
-		const struct rfc2231_piece *ext = rfc2231_find(pieces, n, k, -1, true, &dups_ext);
-		const struct rfc2231_piece *plain = rfc2231_find(pieces, n, k, -1, false,
-		    &dups_plain);
-
-		pc = ext != NULL ? ext : plain;
+	if (rfc2231_join_sections(&j, g, n, &is_full) == 0 && !is_full) {
+		/* no section 0: name*= before name=, the first of each */
+		for (i = 0; i < n && g[i].pc->section < 0; i++) {
+			if (g[i].pc->is_extended) {
+				ext = ext != NULL ? ext : g[i].pc;
+				dups_ext++;
+			} else {
+				plain = plain != NULL ? plain : g[i].pc;
+				dups_plain++;
+			}
+		}
 		if (dups_ext > 1 || dups_plain > 1)
 			j.problems |= 1u << MIME_PROB_BAD_PARAM;
-		if (pc != NULL && !rfc2231_add_piece(&j, pc, true))
+		if ((ext != NULL || plain != NULL) &&
+		    !rfc2231_add_piece(&j, ext != NULL ? ext : plain, true))
 			is_full = true;
 	}
 	if (!is_full)
-		prm = rfc2231_make_param(a, &pieces[k], &j);
+		prm = rfc2231_make_param(a, g[0].pc, &j);
 	*is_nomem_r = prm == NULL;
 	*problems_r |= j.problems;
 	buf_release(&j.value);
@@ -296,23 +322,39 @@ int
 rfc2231_join(struct arena *a, const struct rfc2231_piece *pieces, size_t n,
     struct mime_param **params_r, uint32_t *problems_r)
 {
+	struct rfc2231_ord *ord;
 	struct mime_param **tail = params_r;
 	size_t k, i;
+	int r = 1;
 
 	*params_r = NULL;
+	if (n == 0)
+		return 1;
+	if ((ord = malloc(n * sizeof(*ord))) == NULL)
+		return -1;
 	for (k = 0; k < n; k++) {
-		bool is_seen = false, is_nomem;
+		ord[k].pc = &pieces[k];
+		ord[k].pos = k;
+	}
+	qsort(ord, n, sizeof(*ord), rfc2231_cmp_name);
+	for (k = 0; k < n; k++)
+		ord[k].first = k > 0 && rfc2231_same_name(ord[k - 1].pc, ord[k].pc) ?
+		    ord[k - 1].first : ord[k].pos;
+	qsort(ord, n, sizeof(*ord), rfc2231_cmp_group);
+	for (k = 0; k < n; k = i) {
+		bool is_nomem;
 
-		for (i = 0; i < k && !is_seen; i++)
-			is_seen = rfc2231_same_name(&pieces[i], &pieces[k]);
-		if (is_seen)
-			continue;
-		*tail = rfc2231_join_one(a, pieces, n, k, problems_r, &is_nomem);
-		if (is_nomem)
-			return -1;
+		for (i = k + 1; i < n && ord[i].first == ord[k].first; i++)
+			;
+		*tail = rfc2231_join_one(a, ord + k, i - k, problems_r, &is_nomem);
+		if (is_nomem) {
+			r = -1;
+			break;
+		}
 		tail = &(*tail)->next;
 	}
-	return 1;
+	free(ord);
+	return r;
 }
 
 static bool
