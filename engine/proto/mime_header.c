@@ -168,10 +168,30 @@ out:
 	return r;
 }
 
+/* Room for one more piece in *pieces (capacity *cap, MIME_PARAMS_MAX at
+ * most): most fields have a few parameters, so the array starts on the
+ * caller's stack and moves to the heap only when it fills up. */
+static bool
+mime_params_grow(struct rfc2231_piece **pieces, struct rfc2231_piece *stack,
+    size_t *cap)
+{
+	size_t ncap = *cap * 4 < MIME_PARAMS_MAX ? *cap * 4 : MIME_PARAMS_MAX;
+	struct rfc2231_piece *p = malloc(ncap * sizeof(*p));
+
+	if (p == NULL)
+		return false;
+	memcpy(p, *pieces, *cap * sizeof(*p));
+	if (*pieces != stack)
+		free(*pieces);
+	*pieces = p;
+	*cap = ncap;
+	return true;
+}
+
 /* Collect pieces until the end of the value; returns their count or -1. */
 static long
-mime_params_collect(struct arena *a, struct mime_lex *lx, struct rfc2231_piece *pieces,
-    uint32_t *problems_r)
+mime_params_collect(struct arena *a, struct mime_lex *lx, struct rfc2231_piece **pieces,
+    struct rfc2231_piece *stack, size_t *cap, uint32_t *problems_r)
 {
 	size_t n = 0;
 	bool is_first = true;
@@ -192,7 +212,9 @@ mime_params_collect(struct arena *a, struct mime_lex *lx, struct rfc2231_piece *
 			mime_params_skip(lx);
 			continue;
 		}
-		r = mime_params_one(a, lx, &pieces[n], problems_r);
+		if (n == *cap && !mime_params_grow(pieces, stack, cap))
+			return -1;
+		r = mime_params_one(a, lx, &(*pieces)[n], problems_r);
 		if (r < 0)
 			return -1;
 		n += (size_t)r;
@@ -205,20 +227,20 @@ static int
 mime_params_from(struct arena *a, struct mime_lex *lx, bool need_semi,
     struct mime_param **params_r, uint32_t *problems_r)
 {
-	struct rfc2231_piece *pieces = malloc(MIME_PARAMS_MAX * sizeof(*pieces));
+	struct rfc2231_piece stack[8], *pieces = stack;
+	size_t cap = sizeof(stack) / sizeof(stack[0]);
 	long n;
 	int r = -1;
 
 	*params_r = NULL;
-	if (pieces == NULL)
-		return -1;
 	mime_lex_skip_cfws(lx);
 	if (need_semi && !mime_lex_at_end(lx) && mime_lex_peek(lx) != ';')
 		*problems_r |= 1u << MIME_PROB_BAD_PARAM;
-	n = mime_params_collect(a, lx, pieces, problems_r);
+	n = mime_params_collect(a, lx, &pieces, stack, &cap, problems_r);
 	if (n >= 0)
 		r = rfc2231_join(a, pieces, (size_t)n, params_r, problems_r);
-	free(pieces);
+	if (pieces != stack)
+		free(pieces);
 	return r;
 }
 
