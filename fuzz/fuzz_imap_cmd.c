@@ -25,6 +25,8 @@
 #include "imap_cmd.h"
 #include "imap_seqset.h"
 
+FUZZ_ASAN_DEFAULTS()
+
 static const size_t max_line_opts[] = { 0, 6, 40, 900 };
 static const size_t max_literal_opts[] = { 0, 2, 20, 2000 };
 

@@ -26,6 +26,8 @@
 #include "buf.h"
 #include "imap_resp.h"
 
+FUZZ_ASAN_DEFAULTS()
+
 static const size_t max_line_opts[] = { 0, 4, 40, 700 };
 static const size_t max_literal_opts[] = { 0, 1, 16, 1000 };
 static const size_t max_depth_opts[] = { 0, 1, 3, 20 };

@@ -18,6 +18,8 @@
 #include "mime_addr.h"
 #include "mime_lex.h"
 
+FUZZ_ASAN_DEFAULTS()
+
 static bool
 is_dot_atom(const char *s)
 {

@@ -17,6 +17,8 @@
 #include "mime_base64.h"
 #include "mime_qp.h"
 
+FUZZ_ASAN_DEFAULTS()
+
 struct decode_ctx {
 	bool is_b64;
 	struct mime_base64_decoder b;

@@ -11,6 +11,8 @@
 
 #include "mime_date.h"
 
+FUZZ_ASAN_DEFAULTS()
+
 static int
 days_in_month(int y, int m)
 {

@@ -21,6 +21,8 @@
 #include "mime_header.h"
 #include "rfc2231.h"
 
+FUZZ_ASAN_DEFAULTS()
+
 static const size_t section_opts[] = { 0, 1, 5, 40 };
 
 /* Arenas, buffers and the message parser live from one input to the

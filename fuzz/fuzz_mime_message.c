@@ -20,6 +20,8 @@
 #include "mime_base64.h"
 #include "mime_qp.h"
 
+FUZZ_ASAN_DEFAULTS()
+
 static const unsigned depth_opts[] = { 0, 1, 2, 4 };
 static const size_t parts_opts[] = { 0, 1, 3, 16 };
 static const size_t header_opts[] = { 0, 16, 64, 300 };

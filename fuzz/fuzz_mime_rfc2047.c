@@ -16,6 +16,8 @@
 #include "mime_charset.h"
 #include "rfc2047.h"
 
+FUZZ_ASAN_DEFAULTS()
+
 static const char *const charsets[] = { "utf-8", "x-unknown", "UTF-8", "koi8-r" };
 
 static void

@@ -24,6 +24,8 @@
 #include "buf.h"
 #include "pop3.h"
 
+FUZZ_ASAN_DEFAULTS()
+
 static const size_t room_opts[] = { 0, 1, 7, 300 };
 
 static bool
@@ -109,7 +111,8 @@ cmd_check_ok(const char *line, size_t len, const struct pop3_cmd *c)
 
 static void
 cmd_record(struct buf *out, const char *line, size_t len, int rc,
-    enum pop3_cmd_error err, const struct pop3_cmd *c, const char *buf, size_t bufsize)
+    enum pop3_cmd_error err, const struct pop3_cmd *c, const char *buf, size_t bufsize,
+    bool is_deep)
 {
 	size_t i;
 
@@ -132,7 +135,7 @@ cmd_record(struct buf *out, const char *line, size_t len, int rc,
 		fuzz_fail("BAD_CHAR without a control byte");
 	if (err == POP3_CMD_ERR_UNKNOWN && c->verb != POP3_VERB_UNKNOWN)
 		fuzz_fail("UNKNOWN with a verb");
-	if (rc == 1)
+	if (rc == 1 && is_deep)
 		cmd_check_ok(line, len, c);
 	fuzz_rec_num(out, (uint64_t)rc);
 	fuzz_rec_num(out, (uint64_t)err);
@@ -148,7 +151,7 @@ cmd_record(struct buf *out, const char *line, size_t len, int rc,
 
 /* Parse line[0..len) with bufsize bytes of room; record the result. */
 static enum pop3_cmd_error
-parse_one(const uint8_t *line, size_t len, size_t bufsize, struct buf *out)
+parse_one(const uint8_t *line, size_t len, size_t bufsize, struct buf *out, bool is_deep)
 {
 	char *copy = (char *)fuzz_hold(line, len);
 	char *buf = (char *)fuzz_hold(NULL, bufsize);
@@ -157,7 +160,7 @@ parse_one(const uint8_t *line, size_t len, size_t bufsize, struct buf *out)
 	int rc;
 
 	rc = pop3_cmd_parse(copy, len, buf, bufsize, &cmd, &err);
-	cmd_record(out, copy, len, rc, err, &cmd, buf, bufsize);
+	cmd_record(out, copy, len, rc, err, &cmd, buf, bufsize, is_deep);
 	fuzz_release((uint8_t *)buf, bufsize);
 	fuzz_release((uint8_t *)copy, len);
 	return err;
@@ -173,12 +176,14 @@ check_line(const uint8_t *line, size_t len, size_t room)
 	fuzz_out_begin(&a, 1 << 16);
 	fuzz_out_begin(&b, 1 << 16);
 	fuzz_out_begin(&c, 1 << 16);
-	parse_one(line, len, min + room, &a);
-	parse_one(line, len, min + room + 64, &b);
+	/* the put-together check once: with more room the records must be
+	 * the same, so the command is */
+	parse_one(line, len, min + room, &a, true);
+	parse_one(line, len, min + room + 64, &b, false);
 	if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
 		fuzz_fail("more room gives another result");
 	/* one byte short: NOMEM, unless the line is refused before */
-	err = parse_one(line, len, min - 1, &c);
+	err = parse_one(line, len, min - 1, &c, false);
 	if (len > 0 && len + 2 <= POP3_CMD_MAX_LINE && err != POP3_CMD_ERR_NOMEM)
 		fuzz_fail("a short buffer is not NOMEM");
 }

@@ -18,6 +18,8 @@
 #include "buf.h"
 #include "pop3.h"
 
+FUZZ_ASAN_DEFAULTS()
+
 static const size_t max_line_opts[] = { 0, 3, 16, 512 };
 static const size_t max_body_opts[] = { 0, 1, 10, 300 };
 

@@ -14,6 +14,8 @@
 #include "linebuf.h"
 #include "smtp_cmd.h"
 
+FUZZ_ASAN_DEFAULTS()
+
 /* mailbox must be raw-local "@" domain, and local the raw local part,
  * unquoted when it is a Quoted-string (RFC 5321 §4.1.2). */
 static void

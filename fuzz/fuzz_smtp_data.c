@@ -15,6 +15,8 @@
 #include "buf.h"
 #include "smtp_data.h"
 
+FUZZ_ASAN_DEFAULTS()
+
 struct decode_result {
 	struct buf out;
 	struct buf events;

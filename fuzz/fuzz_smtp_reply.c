@@ -11,6 +11,8 @@
 #include "buf.h"
 #include "smtp_reply.h"
 
+FUZZ_ASAN_DEFAULTS()
+
 static const size_t max_lines_opts[] = { 0, 1, 2, 8 };
 static const size_t max_line_opts[] = { 0, 3, 16, 512 };
 
