@@ -264,6 +264,7 @@ FUZZ_SERVER_TARGETS := \
 
 FUZZ_SERVER_DRIVER := \
 	fuzz/session_driver.c \
+	fuzz/session_pipe.c \
 	fuzz/session_store.c
 
 # (recursive: SERVER_SRCS is set in the server section below)

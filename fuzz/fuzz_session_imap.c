@@ -1,6 +1,6 @@
 /* fuzz_session_imap.c: libFuzzer harness for the reference server's IMAP
- * session (reference_server/imap_*.c), driven in-process over a
- * socketpair through the server's own conn/io/loop code
+ * session (reference_server/imap_*.c), driven in-process over an
+ * in-memory pipe through the server's own conn/io/loop code
  * (fuzz/session_driver.c). Before each input the store is the same:
  * alice (password "secret") has three messages in INBOX (one multipart,
  * one \Seen, one \Flagged \Deleted) and one in Archive, bob ("hunter2")
@@ -33,6 +33,7 @@
 #define SW_TIMEOUT		0x10	/* then the idle timer fires */
 #define SW_SHUTDOWN		0x20	/* then the server stops (SIGTERM) */
 #define SW_TWO_CONNS		0x40	/* packets alternate between two clients */
+#define SW_FULL_HANDSHAKE	0x80	/* TLS without resuming the kept session */
 
 static const struct session_fixture fixtures[] = {
 	{ "alice", "INBOX", 0,
@@ -177,6 +178,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	srv->limits.max_errors = sw & SW_SMALL_LIMITS ? 3 : 20;
 	srv->limits.max_message_size = sw & SW_SMALL_LIMITS ? 300 : 10 * 1024 * 1024;
 	run.is_tls_client = (sw & SW_TLS_CLIENT) != 0;
+	run.is_tls_full = (sw & SW_FULL_HANDSHAKE) != 0;
 	run.proto = sw & SW_IMPLICIT_TLS && run.is_tls_client ? "imaps" : "imap";
 	run.is_tls_line = is_tls_line;
 	run.delim = data[1];

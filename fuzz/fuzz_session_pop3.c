@@ -1,6 +1,6 @@
 /* fuzz_session_pop3.c: libFuzzer harness for the reference server's POP3
- * session (reference_server/pop3_*.c), driven in-process over a
- * socketpair through the server's own conn/io/loop code
+ * session (reference_server/pop3_*.c), driven in-process over an
+ * in-memory pipe through the server's own conn/io/loop code
  * (fuzz/session_driver.c). Before each input the store holds the same
  * maildrops: alice (password "secret") has three messages (one with
  * lines that need byte-stuffing, one whose last line has no CRLF), bob
@@ -31,6 +31,7 @@
 #define SW_TIMEOUT		0x10	/* then the idle timer fires */
 #define SW_SHUTDOWN		0x20	/* then the server stops (SIGTERM) */
 #define SW_TWO_CONNS		0x40	/* packets alternate between two clients */
+#define SW_FULL_HANDSHAKE	0x80	/* TLS without resuming the kept session */
 
 static const struct session_fixture fixtures[] = {
 	{ "alice", "INBOX", 0,
@@ -131,6 +132,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	srv->allow_plaintext_auth = (sw & SW_PLAINTEXT_AUTH) != 0;
 	srv->limits.max_errors = sw & SW_SMALL_LIMITS ? 3 : 20;
 	run.is_tls_client = (sw & SW_TLS_CLIENT) != 0;
+	run.is_tls_full = (sw & SW_FULL_HANDSHAKE) != 0;
 	run.proto = sw & SW_IMPLICIT_TLS && run.is_tls_client ? "pop3s" : "pop3";
 	run.is_tls_line = is_tls_line;
 	run.delim = data[1];

@@ -1,6 +1,6 @@
 /* fuzz_session_smtp.c: libFuzzer harness for the reference server's SMTP
  * and submission sessions (reference_server/smtp_*.c), driven in-process
- * over a socketpair through the server's own conn/io/loop code
+ * over an in-memory pipe through the server's own conn/io/loop code
  * (fuzz/session_driver.c).
  *
  * Input: byte 0 is a set of switches (below), byte 1 the packet separator,
@@ -29,6 +29,7 @@
 #define SW_TIMEOUT		0x10	/* then the idle timer fires */
 #define SW_SHUTDOWN		0x20	/* then the server stops (SIGTERM) */
 #define SW_TWO_CONNS		0x40	/* packets alternate between two clients */
+#define SW_FULL_HANDSHAKE	0x80	/* TLS without resuming the kept session */
 
 struct smtp_check {
 	size_t nlines;
@@ -136,6 +137,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run.proto = sw & SW_SUBMISSION ? "submission" : "smtp";
 	run.is_tls_line = is_tls_line;
 	run.is_tls_client = (sw & SW_TLS_CLIENT) != 0;
+	run.is_tls_full = (sw & SW_FULL_HANDSHAKE) != 0;
 	run.delim = data[1];
 	run.is_timeout = (sw & SW_TIMEOUT) != 0;
 	run.is_shutdown = (sw & SW_SHUTDOWN) != 0;

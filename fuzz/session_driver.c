@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -22,6 +22,7 @@
 
 #include "conn.h"
 #include "fuzz_util.h"
+#include "session_pipe.h"
 #include "tls.h"
 
 #define DRV_SETTLE_ROUNDS	20000	/* loop iterations before "never quiet" */
@@ -40,7 +41,7 @@ enum drv_mode {
 struct drv_client {
 	const struct session_run *run;
 	struct session_out *out;
-	int fd;
+	struct session_pipe *pipe;
 	SSL *ssl;
 	enum drv_mode mode;
 	size_t scan;		/* the TLS line search resumes here */
@@ -54,6 +55,8 @@ static struct {
 	char store_dir[300];
 	struct server srv;
 	SSL_CTX *client_ctx;
+	SSL_SESSION *session;	/* drv_first_ticket()'s: what clients resume */
+	struct session_pipe *pipes[SESSION_CONNS];	/* reused by every dialogue */
 } drv;
 
 /* A smaller ASan quarantine than the default 256 MiB: each dialogue frees
@@ -146,6 +149,59 @@ drv_make_dir(void)
 	fclose(f);
 }
 
+/* The ticket of drv_first_ticket(): the session every client resumes. */
+static int
+drv_on_ticket(SSL *ssl, SSL_SESSION *sess)
+{
+	(void)ssl;
+	SSL_SESSION_free(drv.session);
+	drv.session = sess;
+	return 1;	/* the reference is ours now */
+}
+
+/* One handshake between the server's context and the client's, on a BIO
+ * pair, for a ticket (RFC 8446 §4.6.1). The server's context sends none
+ * (tls.c: the daemon gives every connection a full handshake), so this
+ * one server SSL is told to send one; the context's ticket keys take it
+ * back in every dialogue. The server then issues no new ticket in any
+ * dialogue, and every handshake that may resume does, from the first
+ * input on: an input replays the same way alone or in a campaign. */
+static void
+drv_first_ticket(void)
+{
+	SSL *cl = SSL_new(drv.client_ctx), *sv = SSL_new(drv.srv.tls);
+	BIO *bc = NULL, *bs = NULL;
+	char tmp[64];
+	int i, rc = 0, rs = 0;
+
+	if (cl == NULL || sv == NULL || BIO_new_bio_pair(&bc, 0, &bs, 0) != 1) {
+		fprintf(stderr, "session driver: no TLS for the first ticket\n");
+		abort();
+	}
+	SSL_SESSION_free(drv.session);
+	drv.session = NULL;
+	SSL_set_num_tickets(sv, 1);
+	SSL_set_bio(cl, bc, bc);
+	SSL_set_bio(sv, bs, bs);
+	SSL_set_connect_state(cl);
+	SSL_set_accept_state(sv);
+	for (i = 0; i < 20 && (rc != 1 || rs != 1); i++) {
+		rc = SSL_do_handshake(cl);
+		rs = SSL_do_handshake(sv);
+	}
+	SSL_read(cl, tmp, sizeof(tmp));		/* takes the ticket */
+	if (drv.session == NULL) {
+		fprintf(stderr, "session driver: no TLS ticket\n");
+		abort();
+	}
+	/* as if closed cleanly: OpenSSL marks the session of an SSL freed
+	 * without close_notify not resumable (ssl_clear_bad_session()) */
+	SSL_set_shutdown(cl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+	SSL_free(cl);
+	SSL_free(sv);
+	ERR_clear_error();
+}
+
 const char *
 session_driver_dir(void)
 {
@@ -157,7 +213,8 @@ struct server *
 session_driver_server(void)
 {
 	struct server *srv = &drv.srv;
-	char err[512], path[300];
+	char err[512] = "out of memory", path[300];
+	size_t i;
 
 	if (drv.is_ready)
 		return srv;
@@ -170,12 +227,20 @@ session_driver_server(void)
 	srv->tls = srv->store != NULL ?
 	    tls_server_ctx_new(NULL, NULL, drv_domains, 2, err, sizeof(err)) : NULL;
 	drv.client_ctx = SSL_CTX_new(TLS_client_method());
-	if (srv->loop == NULL || srv->tls == NULL || drv.client_ctx == NULL) {
+	for (i = 0; i < SESSION_CONNS; i++)
+		drv.pipes[i] = session_pipe_new();
+	if (srv->loop == NULL || srv->tls == NULL || drv.client_ctx == NULL ||
+	    drv.pipes[0] == NULL || drv.pipes[1] == NULL) {
 		fprintf(stderr, "session driver: %s\n", err);
 		abort();
 	}
 	SSL_CTX_set_verify(drv.client_ctx, SSL_VERIFY_NONE, NULL);
-	SSL_CTX_set_session_cache_mode(drv.client_ctx, SSL_SESS_CACHE_OFF);
+	/* resumption (fuzz/README.md "Speed"): the client keeps the
+	 * ticket itself, the server's session cache stays off */
+	SSL_CTX_set_session_cache_mode(drv.client_ctx,
+	    SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(drv.client_ctx, drv_on_ticket);
+	drv_first_ticket();
 	srv->hostname = users_primary_domain(srv->users);
 	srv->limits.idle_timeout_ms = 600 * 1000;	/* never reached */
 	srv->limits.max_message_size = 10 * 1024 * 1024;
@@ -254,6 +319,38 @@ drv_go_deaf(struct drv_client *c)
 	c->out->is_cut = true;
 }
 
+/* The client's TLS on its pipe, resuming the kept session unless the
+ * input asks for a full handshake; false when that could not be made. */
+static bool
+drv_tls_start(struct drv_client *c)
+{
+	SSL_SESSION *sess;
+	BIO *b;
+	int ok;
+
+	if ((c->ssl = SSL_new(drv.client_ctx)) == NULL ||
+	    (b = session_pipe_bio(c->pipe)) == NULL)
+		return false;
+	SSL_set_bio(c->ssl, b, b);
+	/* a ticket lives 2 hours (OpenSSL's default); a campaign runs longer */
+	if (!c->run->is_tls_full && time(NULL) - SSL_SESSION_get_time(drv.session) >
+	    (time_t)SSL_SESSION_get_ticket_lifetime_hint(drv.session) / 2)
+		drv_first_ticket();
+	/* a copy: OpenSSL marks the session of a connection that ends in a
+	 * fatal alert (an EOF without close_notify is one) not resumable */
+	if (!c->run->is_tls_full) {
+		if ((sess = SSL_SESSION_dup(drv.session)) == NULL)
+			return false;
+		ok = SSL_set_session(c->ssl, sess);
+		SSL_SESSION_free(sess);
+		if (ok != 1)
+			return false;
+	}
+	SSL_set_connect_state(c->ssl);
+	c->mode = DRV_HANDSHAKE;
+	return true;
+}
+
 /* The reply line after which the server starts TLS: the client follows
  * (or goes deaf); the bytes after that line are TLS records, not text. */
 static void
@@ -277,13 +374,8 @@ drv_look_for_tls(struct drv_client *c)
 			drv_go_deaf(c);
 			return;
 		}
-		c->ssl = SSL_new(drv.client_ctx);
-		if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
+		if (!drv_tls_start(c))
 			drv_go_deaf(c);
-			return;
-		}
-		SSL_set_connect_state(c->ssl);
-		c->mode = DRV_HANDSHAKE;
 		return;
 	}
 	c->scan = at;	/* the start of the line not complete yet */
@@ -298,8 +390,8 @@ drv_read_plain(struct drv_client *c)
 	ssize_t n;
 
 	while (!c->is_eof) {
-		n = recv(c->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		n = session_pipe_read(c->pipe, tmp, sizeof(tmp));
+		if (n == 0) {
 			c->is_eof = true;
 			return true;
 		}
@@ -312,9 +404,9 @@ drv_read_plain(struct drv_client *c)
 		drv_look_for_tls(c);
 		if (c->mode != DRV_PLAIN && c->mode != DRV_DEAF)
 			break;	/* bytes from now on are TLS records */
-		/* a stream socket gives all it holds: a short read drained it,
-		 * and the server writes only inside loop_run_once() (one recv
-		 * fewer; an EOF is seen by the next round's read) */
+		/* a short read drained the pipe, and the server writes only
+		 * inside loop_run_once() (an EOF is seen by the next round's
+		 * read) */
 		if ((size_t)n < sizeof(tmp))
 			break;
 	}
@@ -361,7 +453,7 @@ drv_read_tls(struct drv_client *c)
 	}
 }
 
-/* Bytes the client's TLS has moved through the socket so far. */
+/* Bytes the client's TLS has moved through the pipe so far. */
 static uint64_t
 drv_tls_traffic(const struct drv_client *c)
 {
@@ -427,7 +519,7 @@ drv_settle(struct drv_run *d)
 	fuzz_fail("the session never went quiet (a livelock)");
 }
 
-/* Send one packet, letting the server run when the socket is full. */
+/* Send one packet, letting the server run when the pipe is full. */
 static void
 drv_client_send(struct drv_run *d, struct drv_client *c, const uint8_t *p, size_t len)
 {
@@ -453,13 +545,11 @@ drv_client_send(struct drv_run *d, struct drv_client *c, const uint8_t *p, size_
 				n = 0;
 			}
 		} else {
-			n = send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (n < 0 && errno != EAGAIN && errno != EINTR) {
-				c->is_gone = true;
+			n = session_pipe_write(c->pipe, p, len);
+			if (n < 0) {
+				c->is_gone = true;	/* EPIPE: the server closed */
 				break;
 			}
-			if (n < 0)
-				n = 0;
 		}
 		p += n;
 		len -= (size_t)n;
@@ -471,22 +561,18 @@ drv_client_send(struct drv_run *d, struct drv_client *c, const uint8_t *p, size_
 	}
 }
 
-/* Connect client i: a socketpair, the server end through conn_accept()
- * as if a listener had accepted it from 127.0.0.1. */
+/* Connect client i: its pipe's server end through conn_accept() as if
+ * a listener had accepted it from 127.0.0.1. */
 static void
 drv_open(struct drv_run *d, size_t i, struct session_out *out)
 {
 	struct drv_client *c = &d->c[i];
 	struct sockaddr_storage peer;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&peer;
-	int fds[2];
+	int fd;
 
-	/* the client end never blocks: SSL_read and SSL_write on it too */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0 ||
-	    fcntl(fds[1], F_SETFL, O_NONBLOCK) != 0) {
-		perror("socketpair");
-		abort();
-	}
+	if ((fd = session_pipe_open(drv.pipes[i])) == -1)
+		fuzz_fail("no io transport descriptor left");
 	memset(&peer, 0, sizeof(peer));
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = htonl(0x7f000001);
@@ -494,18 +580,12 @@ drv_open(struct drv_run *d, size_t i, struct session_out *out)
 	memset(c, 0, sizeof(*c));
 	c->run = d->run;
 	c->out = out;
-	c->fd = fds[1];
+	c->pipe = drv.pipes[i];
 	d->is_open[i] = true;
-	if (conn_accept(&drv.srv, d->proto, fds[0], &peer) == NULL)
+	if (conn_accept(&drv.srv, d->proto, fd, &peer) == NULL)
 		fuzz_fail("conn_accept refused the connection");
-	if (d->proto->is_implicit_tls) {
-		if (d->run->is_tls_client && (c->ssl = SSL_new(drv.client_ctx)) != NULL &&
-		    SSL_set_fd(c->ssl, c->fd) == 1) {
-			SSL_set_connect_state(c->ssl);
-			c->mode = DRV_HANDSHAKE;
-		} else
-			drv_go_deaf(c);
-	}
+	if (d->proto->is_implicit_tls && (!d->run->is_tls_client || !drv_tls_start(c)))
+		drv_go_deaf(c);
 	drv_settle(d);		/* the greeting */
 }
 
@@ -529,7 +609,7 @@ drv_finish(struct drv_run *d)
 	}
 	for (i = 0; i < SESSION_CONNS; i++)
 		if (d->is_open[i])
-			shutdown(d->c[i].fd, SHUT_WR);
+			session_pipe_shutdown(d->c[i].pipe);
 	for (round = 0; srv->nconns > 0; round++) {
 		if (round == 50)
 			fuzz_fail("the session did not close after the client's EOF");
@@ -547,7 +627,6 @@ drv_finish(struct drv_run *d)
 			fwrite(d->c[i].out->data, 1, d->c[i].out->len, stderr);
 		}
 		SSL_free(d->c[i].ssl);
-		close(d->c[i].fd);
 	}
 	ERR_clear_error();
 }

@@ -4,9 +4,10 @@
  * The server is the real one minus main.c and the listeners: a loop, a
  * store in a temporary directory, a users file, a self-signed TLS
  * context, all made on the first call and kept for the process. Each
- * dialogue gets a socketpair: the session sits on one end through
- * conn_accept() and the normal io layer, the driver plays the client on
- * the other end and runs the loop (loop_run_once, never waiting) until
+ * client gets an in-memory pipe (session_pipe.h): the session sits on
+ * its server end through conn_accept() and the normal io layer (an io
+ * transport instead of a socket), the driver plays the client on the
+ * other end and runs the loop (loop_run_once, never waiting) until
  * both sides are quiet after every packet it sends. No timer is ever
  * waited for: a session that is still open when the client has sent EOF
  * and nothing moves any more is a hang, and fails the input.
@@ -51,6 +52,7 @@ struct session_run {
 	 * the server starts TLS (STARTTLS, STLS); NULL: it never does. */
 	bool (*is_tls_line)(const uint8_t *line, size_t len);
 	bool is_tls_client;	/* take part in the handshake */
+	bool is_tls_full;	/* a full handshake, not a resumed one */
 	int delim;		/* packet separator byte; -1: one packet */
 	/* After the last packet, before the client's EOF: */
 	bool is_timeout;	/* the clock jumps 48 hours: idle timers fire */

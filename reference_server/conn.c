@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define CONN_IP_BUCKETS		256
 #define CONN_MAX_REFUSING	64	/* refusals in flight; more: plain close */
@@ -130,13 +129,13 @@ conn_refuse(struct server *srv, const struct proto_def *proto, int fd,
 
 	if (srv->nrefusing >= CONN_MAX_REFUSING || proto->is_implicit_tls ||
 	    (r = calloc(1, sizeof(*r))) == NULL) {
-		close(fd);
+		io_fd_close(fd);
 		return;
 	}
 	r->srv = srv;
 	r->io = io_new(srv->loop, fd, conn_on_refused_event, r);
 	if (r->io == NULL) {
-		close(fd);
+		io_fd_close(fd);
 		free(r);
 		return;
 	}
@@ -172,7 +171,7 @@ conn_accept(struct server *srv, const struct proto_def *proto, int fd,
 
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
-		close(fd);
+		io_fd_close(fd);
 		return NULL;
 	}
 	conn_peer_text(c, peer);
@@ -218,7 +217,7 @@ conn_free(struct conn **cp)
 	srv = c->srv;
 	io_free(&c->io);
 	if (c->fd != -1)
-		close(c->fd);
+		io_fd_close(c->fd);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else

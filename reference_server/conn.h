@@ -56,8 +56,9 @@ extern const size_t proto_table_len;
 /* The protocol called name, or NULL. */
 const struct proto_def *proto_find(const char *name);
 
-/* A new connection on accepted fd from peer; applies the limits: NULL
- * when refused (the refusal is sent and the fd taken care of). */
+/* A new connection on accepted fd (or an io_transport_fd()) from peer;
+ * applies the limits: NULL when refused (the refusal is sent and the fd
+ * taken care of). */
 struct conn *conn_accept(struct server *srv, const struct proto_def *proto,
     int fd, const struct sockaddr_storage *peer);
 /* The session's io now owns the socket. */

@@ -10,6 +10,8 @@
  * when the io is dead, delivers IO_EV_CLOSED as its very last action.
  * After a clean close the socket lingers briefly (shutdown for writing,
  * input drained) so the peer reads the final reply instead of an RST.
+ * An io on an in-process transport (io_transport_fd()) calls its ops where
+ * it would make a system call on the socket; nothing else differs.
  */
 #include "io.h"
 #include "linebuf.h"
@@ -28,8 +30,17 @@
 #include "buf.h"
 #include "io_private.h"
 
+#define IO_TRANSPORTS_MAX	16	/* io_transport_fd()s not yet taken */
+
 static void io_step(struct io *io, unsigned events);
 static void io_finish(struct io *io);
+
+/* The transports handed out as descriptors: fd -2 - i is entry i (one
+ * table per process: the server is one thread). */
+static struct {
+	const struct io_transport_ops *ops;
+	void *t;
+} io_transports[IO_TRANSPORTS_MAX];
 
 void
 io_emit(struct io *io, enum io_event ev)
@@ -78,26 +89,85 @@ io_on_idle(void *arg)
 	io_finish(io);
 }
 
+/* ---- transports ---- */
+
+int
+io_transport_fd(const struct io_transport_ops *ops, void *t)
+{
+	int i;
+
+	for (i = 0; i < IO_TRANSPORTS_MAX; i++)
+		if (io_transports[i].ops == NULL) {
+			io_transports[i].ops = ops;
+			io_transports[i].t = t;
+			return -2 - i;
+		}
+	return -1;
+}
+
+/* The table index fd stands for, or -1 (a kernel fd, or unknown). */
+static int
+io_transport_index(int fd)
+{
+	int i = -2 - fd;
+
+	return fd < -1 && i < IO_TRANSPORTS_MAX && io_transports[i].ops != NULL ?
+	    i : -1;
+}
+
+void
+io_fd_close(int fd)
+{
+	int i = io_transport_index(fd);
+
+	if (fd >= 0)
+		close(fd);
+	else if (i >= 0) {
+		io_transports[i].ops->close(io_transports[i].t);
+		io_transports[i].ops = NULL;
+	}
+}
+
+void
+io_transport_ready(struct io *io)
+{
+	io_kick(io);
+}
+
+static int
+io_take_fd(struct io *io, int fd)
+{
+	int i = io_transport_index(fd), fl;
+
+	if (i >= 0) {
+		io->fd = -1;
+		io->tops = io_transports[i].ops;
+		io->t = io_transports[i].t;
+		io_transports[i].ops = NULL;
+		return 0;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return -1;
+	io->fd = fd;
+	return loop_fd_add(io->loop, &io->w, fd, LOOP_READ, io_on_fd, io);
+}
+
 struct io *
 io_new(struct loop *l, int fd, io_event_fn *fn, void *arg)
 {
 	struct io *io;
-	int fl;
 
-	fl = fcntl(fd, F_GETFL);
-	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
-		return NULL;
 	io = calloc(1, sizeof(*io));
 	if (io == NULL)
 		return NULL;
 	io->loop = l;
-	io->fd = fd;
 	io->fn = fn;
 	io->arg = arg;
 	buf_init(&io->out, IO_OUT_MAX);
 	loop_timer_init(&io->idle, io_on_idle, io);
 	loop_timer_init(&io->kick, io_on_kick, io);
-	if (loop_fd_add(l, &io->w, fd, LOOP_READ, io_on_fd, io) == -1) {
+	if (io_take_fd(io, fd) == -1) {
 		free(io);
 		return NULL;
 	}
@@ -108,6 +178,8 @@ static void
 io_teardown(struct io *io)
 {
 	loop_fd_del(io->loop, &io->w);
+	if (io->tops != NULL)
+		io->tops->watch(io->t, NULL, 0);
 	loop_timer_stop(io->loop, &io->idle);
 	loop_timer_stop(io->loop, &io->kick);
 }
@@ -121,7 +193,9 @@ io_free(struct io **iop)
 		return;
 	io_teardown(io);
 	SSL_free(io->ssl);
-	if (io->fd != -1)
+	if (io->tops != NULL)
+		io->tops->close(io->t);
+	else if (io->fd != -1)
 		close(io->fd);
 	buf_release(&io->out);
 	free(io);
@@ -167,7 +241,8 @@ io_read_plain(struct io *io, char *p, size_t room)
 {
 	ssize_t n;
 
-	n = recv(io->fd, p, room, 0);
+	n = io->tops != NULL ? io->tops->recv(io->t, p, room) :
+	    recv(io->fd, p, room, 0);
 	if (n > 0)
 		return n;
 	if (n == 0) {
@@ -221,7 +296,8 @@ io_linger_drain(struct io *io)
 	int round;
 
 	for (round = 0; round < IO_READ_ROUNDS; round++) {
-		n = recv(io->fd, tmp, sizeof(tmp), 0);
+		n = io->tops != NULL ? io->tops->recv(io->t, tmp, sizeof(tmp)) :
+		    recv(io->fd, tmp, sizeof(tmp), 0);
 		if (n > 0)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -286,7 +362,8 @@ io_send_plain(struct io *io, const char *p, size_t len)
 {
 	ssize_t n;
 
-	n = send(io->fd, p, len, MSG_NOSIGNAL);
+	n = io->tops != NULL ? io->tops->send(io->t, p, len) :
+	    send(io->fd, p, len, MSG_NOSIGNAL);
 	if (n >= 0)
 		return n;
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -387,7 +464,8 @@ io_start_linger(struct io *io)
 		ERR_clear_error();
 		SSL_shutdown(io->ssl);	/* best effort close_notify */
 	}
-	if (io->is_eof || shutdown(io->fd, SHUT_WR) == -1) {
+	if (io->is_eof || (io->tops != NULL ? io->tops->shutdown_wr(io->t) :
+	    shutdown(io->fd, SHUT_WR)) == -1) {
 		io_die(io, NULL);
 		return;
 	}
@@ -456,7 +534,10 @@ io_finish(struct io *io)
 		io_emit(io, IO_EV_CLOSED);	/* the owner may free io now */
 		return;
 	}
-	if (loop_fd_set(io->loop, &io->w, io_interest(io)) == -1) {
+	if (io->tops != NULL) {
+		if (io->tops->watch(io->t, io, io_interest(io)))
+			io_kick(io);	/* level-triggered, as epoll is */
+	} else if (loop_fd_set(io->loop, &io->w, io_interest(io)) == -1) {
 		io_die(io, "epoll failed");
 		io_kick(io);
 	}

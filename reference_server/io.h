@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <openssl/ssl.h>
 
@@ -39,12 +40,46 @@ typedef void io_event_fn(void *arg, enum io_event ev);
 struct io;
 struct linebuf;
 
-/* Take over the connected socket fd (made non-blocking here). NULL on
+/* Take over the connected socket fd (made non-blocking here), or the
+ * transport that an io_transport_fd() descriptor stands for. NULL on
  * ENOMEM or an epoll failure; the fd is then still the caller's. */
 struct io *io_new(struct loop *l, int fd, io_event_fn *fn, void *arg);
 /* Close the fd and free; clears *iop. NULL-safe. Call it from the
  * IO_EV_CLOSED handler (or before any event was delivered). */
 void io_free(struct io **iop);
+
+/* ---- in-process transports ----
+ * What a socket and epoll do under an io, for a connection that has no
+ * socket: the session fuzzers' in-memory pipe (fuzz/session_pipe.c),
+ * where a socketpair's system calls were 40 % of a dialogue. The io
+ * calls these exactly where it would call recv(2), send(2), shutdown(2),
+ * close(2) and epoll_ctl(2); everything above (buffers, TLS, timers,
+ * closing, the sessions) is the same code. */
+struct io_transport_ops {
+	/* recv(2)/send(2) on a non-blocking socket: >0 bytes, recv 0 at the
+	 * peer's EOF, -1 with errno (EAGAIN: not now; EPIPE, ECONNRESET). */
+	ssize_t (*recv)(void *t, void *p, size_t len);
+	ssize_t (*send)(void *t, const void *p, size_t len);
+	/* shutdown(t, SHUT_WR): the peer reads EOF after what was sent. */
+	int (*shutdown_wr)(void *t);
+	/* close(2): the io is done with t. */
+	void (*close)(void *t);
+	/* The io wants events (LOOP_READ|LOOP_WRITE; io NULL and 0: no
+	 * more): true when one of them holds already. Later, when the peer
+	 * makes one hold, the transport calls io_transport_ready(io). */
+	bool (*watch)(void *t, struct io *io, unsigned events);
+};
+
+/* A descriptor that stands for transport t wherever a socket fd goes
+ * (conn_accept(), io_new()): a number below -1, never a kernel fd. It
+ * stays valid until io_new() takes it or io_fd_close() closes it; -1 when
+ * too many are outstanding. */
+int io_transport_fd(const struct io_transport_ops *ops, void *t);
+/* close(2) for a descriptor that may be an io_transport_fd(). */
+void io_fd_close(int fd);
+/* An event the io asked for through watch() holds now: the io steps on
+ * the next loop iteration (what epoll would have reported). */
+void io_transport_ready(struct io *io);
 
 /* ---- input ---- */
 /* The buffered input; returns its length, *data_r valid until the next

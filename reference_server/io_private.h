@@ -26,7 +26,9 @@ struct io {
 	struct loop_fd w;
 	struct loop_timer idle;
 	struct loop_timer kick;		/* deferred work on the next iteration */
-	int fd;
+	int fd;				/* -1 with a transport */
+	const struct io_transport_ops *tops;	/* or NULL: the socket fd */
+	void *t;
 	io_event_fn *fn;
 	void *arg;
 	/* input: a fixed window in[start, end) */

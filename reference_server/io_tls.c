@@ -1,6 +1,8 @@
 /* io_tls.c: the TLS transport under io.c: OpenSSL on the non-blocking
  * socket itself (no memory BIOs), WANT_READ/WANT_WRITE recorded so io.c
- * can ask epoll for the right readiness.
+ * can ask epoll for the right readiness. On an in-process transport
+ * (io_transport_fd()) a BIO calls its recv/send as the socket BIO calls
+ * recv(2)/send(2).
  *
  * RFC 3207 §4.2 (STARTTLS: the plaintext that followed the command is
  * thrown away before the handshake: CVE-2011-0411), RFC 8314 §3.3 and
@@ -9,7 +11,79 @@
  */
 #include "io_private.h"
 
+#include <errno.h>
+
 #include <openssl/err.h>
+
+/* ---- a BIO on an io's transport, as OpenSSL's socket BIO on a fd ---- */
+
+static int
+io_bio_read(BIO *b, char *p, int len)
+{
+	struct io *io = BIO_get_data(b);
+	ssize_t n;
+
+	BIO_clear_retry_flags(b);
+	n = io->tops->recv(io->t, p, (size_t)len);
+	if (n == 0)
+		BIO_set_flags(b, BIO_FLAGS_IN_EOF);	/* BIO_eof(): a clean EOF */
+	else if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		BIO_set_retry_read(b);
+	return (int)n;
+}
+
+static int
+io_bio_write(BIO *b, const char *p, int len)
+{
+	struct io *io = BIO_get_data(b);
+	ssize_t n;
+
+	BIO_clear_retry_flags(b);
+	n = io->tops->send(io->t, p, (size_t)len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		BIO_set_retry_write(b);
+	return (int)n;
+}
+
+static long
+io_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	(void)num;
+	(void)ptr;
+	if (cmd == BIO_CTRL_FLUSH)
+		return 1;
+	if (cmd == BIO_CTRL_EOF)
+		return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
+	return 0;
+}
+
+/* A BIO on io's transport; NULL on ENOMEM. The method is made once and
+ * kept for the process. */
+static BIO *
+io_bio_new(struct io *io)
+{
+	static BIO_METHOD *method;
+	BIO *b;
+
+	if (method == NULL) {
+		method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+		    "io transport");
+		if (method == NULL || BIO_meth_set_read(method, io_bio_read) != 1 ||
+		    BIO_meth_set_write(method, io_bio_write) != 1 ||
+		    BIO_meth_set_ctrl(method, io_bio_ctrl) != 1) {
+			BIO_meth_free(method);
+			method = NULL;
+			return NULL;
+		}
+	}
+	if ((b = BIO_new(method)) == NULL)
+		return NULL;
+	BIO_set_data(b, io);
+	BIO_set_init(b, 1);
+	return b;
+}
+
+/* ---- the TLS transport ---- */
 
 ssize_t
 io_read_tls(struct io *io, char *p, size_t room)
@@ -63,8 +137,20 @@ io_send_tls(struct io *io, const char *p, size_t len)
 void
 io_begin_handshake(struct io *io)
 {
+	BIO *b;
+
 	io->ssl = SSL_new(io->tls_ctx);
-	if (io->ssl == NULL || SSL_set_fd(io->ssl, io->fd) != 1) {
+	if (io->ssl == NULL) {
+		io_die(io, "TLS setup failed");
+		return;
+	}
+	if (io->tops != NULL) {
+		if ((b = io_bio_new(io)) == NULL) {
+			io_die(io, "TLS setup failed");
+			return;
+		}
+		SSL_set_bio(io->ssl, b, b);
+	} else if (SSL_set_fd(io->ssl, io->fd) != 1) {
 		io_die(io, "TLS setup failed");
 		return;
 	}

@@ -46,7 +46,8 @@ int loop_run(struct loop *l);
 /* One iteration: wait for events at most max_wait_ms (-1: until the next
  * timer or event; 0: poll), dispatch them, fire the timers that are due.
  * The number of fd events and timers handled (0: nothing was ready), or
- * -1 on an epoll failure. For in-process drivers (fuzz/session_driver.c):
+ * -1 on an epoll failure. With no fd watched and max_wait_ms 0 there is
+ * no system call. For in-process drivers (fuzz/session_driver.c):
  * daemons use loop_run(). */
 int loop_run_once(struct loop *l, int max_wait_ms);
 /* Move the loop's clock ms forward, so that timers fire without waiting
