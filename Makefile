@@ -224,7 +224,8 @@ clean:
 #                                     about a tenth faster than OSS-Fuzz's -O1)
 # Three classes of harness: codec ones link the proto objects; engine ones
 # also the scenario loader (libyaml, PCRE2); server ones (fuzz_session_*)
-# also the reference server minus main.c, fuzz/session_driver.c and OpenSSL.
+# also the reference server minus main.c, fuzz/session_driver.c, session_pipe.c,
+# session_store.c and OpenSSL.
 # A crash found by a fuzzer is kept as a file in fuzz/regress/<target>/; make test
 # replays it (and the seed corpora) under ASan+UBSan through fuzz-replay-test.
 FUZZ_TARGETS := \

@@ -107,6 +107,8 @@ loader_codes(struct lctx *c, const yaml_node_t *n, struct expect *e)
 		lerr(c, n, "code: the list is empty");
 		return false;
 	}
+	/* a duplicated code: key (reported) is parsed again: start over */
+	e->ncodes = 0;
 	e->codes = arena_alloc(c->arena, count * sizeof(*e->codes));
 	if (e->codes == NULL)
 		return false;
@@ -472,6 +474,8 @@ loader_fetch(struct lctx *c, const yaml_node_t *n, struct expect *e)
 		return false;
 	}
 	count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	/* a duplicated fetch: key (reported) is parsed again: start over */
+	e->nfetch = 0;
 	if ((e->fetch = arena_alloc(c->arena, count * sizeof(*e->fetch))) == NULL)
 		return false;
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
