@@ -8,6 +8,18 @@
 #include "buf.h"
 #include "unit.h"
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#endif
+#ifdef TEST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 static void
 test_arena_alloc(void)
 {
@@ -189,10 +201,67 @@ test_buf_escaped(void)
 	}
 }
 
+/* After a reset the arena still works from its kept block, however big
+ * the blocks grew; under ASan what is not handed out is poisoned. */
+static void
+test_arena_reset_keeps(void)
+{
+	struct arena *a = arena_new(0);
+	unsigned char *p, *q;
+	int round, i;
+
+	CHECK(a != NULL);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 40; i++)
+			CHECK(arena_alloc(a, 3000) != NULL);	/* blocks double past 64 KiB */
+		CHECK(arena_used(a) >= 40 * 3000);
+		arena_reset(a);
+		CHECK(arena_used(a) == 0);
+	}
+	p = arena_alloc(a, 10);
+	CHECK(p != NULL);
+	memset(p, 'x', 10);
+	q = arena_alloc(a, 1);
+	CHECK(q != NULL && q > p + 9);
+#ifdef TEST_ASAN
+	CHECK(!__asan_address_is_poisoned(p + 9));
+	CHECK(__asan_address_is_poisoned(p + 10));	/* the alignment padding */
+	CHECK(__asan_address_is_poisoned(q + 1));	/* not handed out yet */
+	arena_reset(a);
+	CHECK(__asan_address_is_poisoned(p));		/* kept across the reset */
+	p = arena_alloc(a, 10);
+	CHECK(p != NULL && !__asan_address_is_poisoned(p + 9) && p[0] == 0);
+#endif
+	arena_free(&a);
+}
+
+/* buf_append() and buf_putc() without buf_reserve() still stop at a
+ * maximum lowered after the buffer grew. */
+static void
+test_buf_lowered_max(void)
+{
+	struct buf b;
+	int i;
+
+	buf_init(&b, 1000);
+	for (i = 0; i < 100; i++)
+		CHECK(buf_putc(&b, 'a'));
+	buf_clear(&b);
+	b.max = 5;
+	CHECK(buf_append(&b, "abcd", 4));
+	CHECK(buf_putc(&b, 'e'));
+	CHECK(!buf_putc(&b, 'f'));
+	CHECK(!buf_append(&b, "f", 1));
+	CHECK(b.len == 5 && strcmp(b.data, "abcde") == 0);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
 	test_arena_alloc();
+	test_arena_reset_keeps();
+	test_buf_lowered_max();
 	test_arena_max();
 	test_arena_reset_reuse();
 	test_buf_basic();
