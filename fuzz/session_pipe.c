@@ -232,66 +232,32 @@ session_pipe_shutdown(struct session_pipe *p)
 
 /* ---- a BIO on the client's end ---- */
 
-static int
-pipe_bio_read(BIO *b, char *buf, int len)
+static ssize_t
+pipe_cli_recv(void *t, void *buf, size_t len)
 {
-	ssize_t n;
-
-	BIO_clear_retry_flags(b);
-	n = session_pipe_read(BIO_get_data(b), buf, (size_t)len);
-	if (n == 0)
-		BIO_set_flags(b, BIO_FLAGS_IN_EOF);
-	else if (n < 0)
-		BIO_set_retry_read(b);
-	return (int)n;
+	return session_pipe_read(t, buf, len);	/* -1 with EAGAIN */
 }
 
-static int
-pipe_bio_write(BIO *b, const char *data, int len)
+static ssize_t
+pipe_cli_send(void *t, const void *data, size_t len)
 {
-	ssize_t n;
+	ssize_t n = session_pipe_write(t, data, len);
 
-	BIO_clear_retry_flags(b);
-	n = session_pipe_write(BIO_get_data(b), data, (size_t)len);
-	if (n == 0) {
-		BIO_set_retry_write(b);
+	if (n <= 0) {
+		errno = n == 0 ? EAGAIN : EPIPE;
 		return -1;
 	}
-	return (int)n;
+	return n;
 }
 
-static long
-pipe_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
-{
-	(void)num;
-	(void)ptr;
-	if (cmd == BIO_CTRL_FLUSH)
-		return 1;
-	if (cmd == BIO_CTRL_EOF)
-		return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
-	return 0;
-}
+/* only what io_transport_bio() calls */
+static const struct io_transport_ops pipe_cli_ops = {
+	.recv = pipe_cli_recv,
+	.send = pipe_cli_send,
+};
 
 BIO *
 session_pipe_bio(struct session_pipe *p)
 {
-	static BIO_METHOD *method;
-	BIO *b;
-
-	if (method == NULL) {
-		method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
-		    "session pipe");
-		if (method == NULL || BIO_meth_set_read(method, pipe_bio_read) != 1 ||
-		    BIO_meth_set_write(method, pipe_bio_write) != 1 ||
-		    BIO_meth_set_ctrl(method, pipe_bio_ctrl) != 1) {
-			BIO_meth_free(method);
-			method = NULL;
-			return NULL;
-		}
-	}
-	if ((b = BIO_new(method)) == NULL)
-		return NULL;
-	BIO_set_data(b, p);
-	BIO_set_init(b, 1);
-	return b;
+	return io_transport_bio(&pipe_cli_ops, p);
 }

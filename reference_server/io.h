@@ -80,6 +80,12 @@ void io_fd_close(int fd);
 /* An event the io asked for through watch() holds now: the io steps on
  * the next loop iteration (what epoll would have reported). */
 void io_transport_ready(struct io *io);
+/* A BIO on t through ops->recv and ops->send (the other ops are not
+ * used), as OpenSSL's socket BIO on a fd: recv 0 is a clean EOF
+ * (BIO_eof()), -1 with EAGAIN or EINTR a retry. An io's TLS runs on one
+ * over its transport; the session fuzzers' TLS client on one over its end
+ * of the pipe. NULL on ENOMEM. */
+BIO *io_transport_bio(const struct io_transport_ops *ops, void *t);
 
 /* ---- input ---- */
 /* The buffered input; returns its length, *data_r valid until the next

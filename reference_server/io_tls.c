@@ -12,19 +12,25 @@
 #include "io_private.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #include <openssl/err.h>
 
-/* ---- a BIO on an io's transport, as OpenSSL's socket BIO on a fd ---- */
+/* ---- a BIO on a transport, as OpenSSL's socket BIO on a fd ---- */
+
+struct io_bio_target {
+	const struct io_transport_ops *ops;
+	void *t;
+};
 
 static int
 io_bio_read(BIO *b, char *p, int len)
 {
-	struct io *io = BIO_get_data(b);
+	const struct io_bio_target *bt = BIO_get_data(b);
 	ssize_t n;
 
 	BIO_clear_retry_flags(b);
-	n = io->tops->recv(io->t, p, (size_t)len);
+	n = bt->ops->recv(bt->t, p, (size_t)len);
 	if (n == 0)
 		BIO_set_flags(b, BIO_FLAGS_IN_EOF);	/* BIO_eof(): a clean EOF */
 	else if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -35,11 +41,11 @@ io_bio_read(BIO *b, char *p, int len)
 static int
 io_bio_write(BIO *b, const char *p, int len)
 {
-	struct io *io = BIO_get_data(b);
+	const struct io_bio_target *bt = BIO_get_data(b);
 	ssize_t n;
 
 	BIO_clear_retry_flags(b);
-	n = io->tops->send(io->t, p, (size_t)len);
+	n = bt->ops->send(bt->t, p, (size_t)len);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		BIO_set_retry_write(b);
 	return (int)n;
@@ -57,12 +63,19 @@ io_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 	return 0;
 }
 
-/* A BIO on io's transport; NULL on ENOMEM. The method is made once and
- * kept for the process. */
-static BIO *
-io_bio_new(struct io *io)
+static int
+io_bio_destroy(BIO *b)
 {
-	static BIO_METHOD *method;
+	free(BIO_get_data(b));
+	BIO_set_data(b, NULL);
+	return 1;
+}
+
+BIO *
+io_transport_bio(const struct io_transport_ops *ops, void *t)
+{
+	static BIO_METHOD *method;	/* made once, kept for the process */
+	struct io_bio_target *bt;
 	BIO *b;
 
 	if (method == NULL) {
@@ -70,15 +83,22 @@ io_bio_new(struct io *io)
 		    "io transport");
 		if (method == NULL || BIO_meth_set_read(method, io_bio_read) != 1 ||
 		    BIO_meth_set_write(method, io_bio_write) != 1 ||
-		    BIO_meth_set_ctrl(method, io_bio_ctrl) != 1) {
+		    BIO_meth_set_ctrl(method, io_bio_ctrl) != 1 ||
+		    BIO_meth_set_destroy(method, io_bio_destroy) != 1) {
 			BIO_meth_free(method);
 			method = NULL;
 			return NULL;
 		}
 	}
-	if ((b = BIO_new(method)) == NULL)
+	if ((bt = malloc(sizeof(*bt))) == NULL)
 		return NULL;
-	BIO_set_data(b, io);
+	bt->ops = ops;
+	bt->t = t;
+	if ((b = BIO_new(method)) == NULL) {
+		free(bt);
+		return NULL;
+	}
+	BIO_set_data(b, bt);
 	BIO_set_init(b, 1);
 	return b;
 }
@@ -145,7 +165,7 @@ io_begin_handshake(struct io *io)
 		return;
 	}
 	if (io->tops != NULL) {
-		if ((b = io_bio_new(io)) == NULL) {
+		if ((b = io_transport_bio(io->tops, io->t)) == NULL) {
 			io_die(io, "TLS setup failed");
 			return;
 		}
