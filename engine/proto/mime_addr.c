@@ -21,6 +21,7 @@
 #include "mime_lex.h"
 
 #define MIME_ADDR_TEXT_MAX ((size_t)1 << 20)
+#define ADDR_SPARE_MAX 8	/* scratch buffers kept for reuse in one parse */
 
 struct addr_ctx {
 	struct arena *a;
@@ -29,7 +30,32 @@ struct addr_ctx {
 	int count;
 	unsigned problems;
 	bool is_nomem;
+	struct buf spare[ADDR_SPARE_MAX];
+	size_t nspare;
 };
+
+/* A cleared scratch buffer: one given back earlier in this parse when
+ * there is one (its memory kept), else a new one. Every element needs a
+ * few, and a list has many elements. */
+static void
+addr_buf_take(struct addr_ctx *c, struct buf *b)
+{
+	if (c->nspare > 0) {
+		*b = c->spare[--c->nspare];
+		buf_clear(b);
+	} else {
+		buf_init(b, MIME_ADDR_TEXT_MAX);
+	}
+}
+
+static void
+addr_buf_give(struct addr_ctx *c, struct buf *b)
+{
+	if (b->data != NULL && c->nspare < ADDR_SPARE_MAX)
+		c->spare[c->nspare++] = *b;
+	else
+		buf_release(b);
+}
 
 /* The words of a phrase or local part. */
 struct addr_words {
@@ -68,20 +94,20 @@ addr_emit(struct addr_ctx *c)
 }
 
 static void
-addr_words_init(struct addr_words *w)
+addr_words_init(struct addr_ctx *c, struct addr_words *w)
 {
 	memset(w, 0, sizeof(*w));
-	buf_init(&w->disp, MIME_ADDR_TEXT_MAX);
-	buf_init(&w->local, MIME_ADDR_TEXT_MAX);
+	addr_buf_take(c, &w->disp);
+	addr_buf_take(c, &w->local);
 	buf_puts(&w->disp, "");
 	buf_puts(&w->local, "");
 }
 
 static void
-addr_words_release(struct addr_words *w)
+addr_words_release(struct addr_ctx *c, struct addr_words *w)
 {
-	buf_release(&w->disp);
-	buf_release(&w->local);
+	addr_buf_give(c, &w->disp);
+	addr_buf_give(c, &w->local);
 }
 
 /* Append one word (atom or quoted string) at the cursor; false if none. */
@@ -194,9 +220,9 @@ addr_read_angle(struct addr_ctx *c, struct mime_address *ad)
 	bool ok = false;
 
 	c->lx.pos++;
-	addr_words_init(&w);
-	buf_init(&route, MIME_ADDR_TEXT_MAX);
-	buf_init(&domain, MIME_ADDR_TEXT_MAX);
+	addr_words_init(c, &w);
+	addr_buf_take(c, &route);
+	addr_buf_take(c, &domain);
 	mime_lex_skip_cfws(&c->lx);
 	if (mime_lex_peek(&c->lx) == '@' && !addr_read_route(c, &route))
 		goto out;
@@ -217,9 +243,9 @@ addr_read_angle(struct addr_ctx *c, struct mime_address *ad)
 	ad->host = addr_dup(c, domain.data, domain.len);
 	ok = true;
 out:
-	addr_words_release(&w);
-	buf_release(&route);
-	buf_release(&domain);
+	addr_words_release(c, &w);
+	addr_buf_give(c, &route);
+	addr_buf_give(c, &domain);
 	return ok;
 }
 
@@ -236,10 +262,10 @@ addr_recover(struct addr_ctx *c, bool is_in_group, size_t start)
 		if (ch == ',' || (is_in_group && ch == ';'))
 			break;
 		if (ch == '"') {
-			buf_init(&junk, MIME_ADDR_TEXT_MAX);
+			addr_buf_take(c, &junk);
 			if (!mime_lex_quoted(lx, &junk))
 				lx->pos++;
-			buf_release(&junk);
+			addr_buf_give(c, &junk);
 		} else if (ch == '(') {
 			mime_lex_skip_cfws(lx);
 		} else {
@@ -323,11 +349,11 @@ addr_spec(struct addr_ctx *c, const struct addr_words *w, bool is_in_group, size
 	struct buf domain;
 	struct mime_address *ad;
 
-	buf_init(&domain, MIME_ADDR_TEXT_MAX);
+	addr_buf_take(c, &domain);
 	c->lx.pos++;
 	c->lx.comment_len = 0;
 	if (!addr_read_domain(c, &domain)) {
-		buf_release(&domain);
+		addr_buf_give(c, &domain);
 		addr_invalid(c, is_in_group, start);
 		return;
 	}
@@ -339,7 +365,7 @@ addr_spec(struct addr_ctx *c, const struct addr_words *w, bool is_in_group, size
 	}
 	if (w->has_space_dot)
 		c->problems |= MIME_ADDR_OBSOLETE;
-	buf_release(&domain);
+	addr_buf_give(c, &domain);
 }
 
 /* [display-name] angle-addr at "<". */
@@ -374,7 +400,7 @@ addr_element(struct addr_ctx *c, bool is_in_group)
 	struct mime_address *ad;
 	int ch;
 
-	addr_words_init(&w);
+	addr_words_init(c, &w);
 	addr_read_words(c, &w);
 	ch = mime_lex_peek(&c->lx);
 	if (ch == ':' && !is_in_group && w.nwords > 0) {
@@ -393,7 +419,7 @@ addr_element(struct addr_ctx *c, bool is_in_group)
 	} else {
 		addr_invalid(c, is_in_group, start);
 	}
-	addr_words_release(&w);
+	addr_words_release(c, &w);
 }
 
 int
@@ -428,5 +454,7 @@ mime_addr_parse(struct arena *a, const char *s, size_t len,
 		c.problems |= MIME_ADDR_UNTERMINATED;
 	if (problems_r != NULL)
 		*problems_r = c.problems;
+	while (c.nspare > 0)
+		buf_release(&c.spare[--c.nspare]);
 	return c.is_nomem ? -1 : c.count;
 }
