@@ -235,18 +235,10 @@ ld_write(const char *path, const void *data, size_t len)
 static void
 ld_make_dir(void)
 {
-	const char *base = getenv("MAILSPEC_FUZZ_TMPDIR");
 	char path[400];
 	size_t i;
 
-	if (base == NULL)
-		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
-		    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
-	snprintf(ld.dir, sizeof(ld.dir), "%s/mailspec-fuzz-%ld-XXXXXX", base, (long)getpid());
-	if (mkdtemp(ld.dir) == NULL) {
-		perror(ld.dir);
-		abort();
-	}
+	fuzz_scratch_make(ld.dir, sizeof(ld.dir), fuzz_scratch_base());
 	atexit(ld_cleanup);
 	snprintf(ld.scn, sizeof(ld.scn), "%s/scn", ld.dir);
 	snprintf(path, sizeof(path), "%s/preludes", ld.scn);

@@ -271,6 +271,31 @@ fuzz_feed_chunks(const struct fuzz_feeder *f, const uint8_t *stream, size_t len,
 	f->drain(f->ctx);
 }
 
+/* Where a harness makes its scratch folder: MAILSPEC_FUZZ_TMPDIR, else
+ * /dev/shm when writable, else $TMPDIR or /tmp. */
+static inline const char *
+fuzz_scratch_base(void)
+{
+	const char *base = getenv("MAILSPEC_FUZZ_TMPDIR");
+
+	if (base == NULL)
+		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
+		    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
+	return base;
+}
+
+/* Make the folder base/mailspec-fuzz-<pid>-XXXXXX, its name into dir;
+ * aborts when it cannot. */
+static inline void
+fuzz_scratch_make(char *dir, size_t size, const char *base)
+{
+	snprintf(dir, size, "%s/mailspec-fuzz-%ld-XXXXXX", base, (long)getpid());
+	if (mkdtemp(dir) == NULL) {
+		perror(dir);
+		abort();
+	}
+}
+
 /* Remove a scratch directory tree (the loader's files, the session store). */
 static inline int
 fuzz_rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)

@@ -122,21 +122,12 @@ drv_sweep_stale(const char *base)
 static void
 drv_make_dir(void)
 {
-	const char *base = getenv("MAILSPEC_FUZZ_TMPDIR");
-	struct stat sb;
+	const char *base = fuzz_scratch_base();
 	FILE *f;
 	char path[300];
 
-	if (base == NULL)
-		base = stat("/dev/shm", &sb) == 0 && access("/dev/shm", W_OK) == 0 ?
-		    "/dev/shm" : getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
 	drv_sweep_stale(base);
-	snprintf(drv.dir, sizeof(drv.dir), "%s/mailspec-fuzz-%ld-XXXXXX", base,
-	    (long)getpid());
-	if (mkdtemp(drv.dir) == NULL) {
-		perror(drv.dir);
-		abort();
-	}
+	fuzz_scratch_make(drv.dir, sizeof(drv.dir), base);
 	atexit(drv_cleanup);
 	snprintf(drv.store_dir, sizeof(drv.store_dir), "%s/store", drv.dir);
 	snprintf(path, sizeof(path), "%s/users", drv.dir);
