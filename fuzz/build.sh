@@ -14,7 +14,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 : "${CC:=clang}"
-: "${CFLAGS:=-O1 -g -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer}"
+# (the local default leaves out UBSan's alignment and pointer-overflow
+# checks, as OSS-Fuzz's flags and the Makefile's FUZZ_UBSAN do)
+: "${CFLAGS:=-O1 -g -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize=alignment,pointer-overflow -fno-omit-frame-pointer}"
 : "${LIB_FUZZING_ENGINE:=-fsanitize=fuzzer}"
 : "${OUT:=build/oss-fuzz}"
 : "${FUZZ_STATIC:=1}"
