@@ -173,20 +173,31 @@ imap_lex_close(struct imap_lex *lx)
 	return true;
 }
 
-static bool
-imap_lex_is_atom_char(unsigned char c, bool in_brackets)
-{
-	if (c <= 0x20 || c >= 0x7f)
-		return false;
-	switch (c) {
-	case '(': case ')': case '{': case '"': case '\\':
-		return false;
-	case ']':
-		return !in_brackets;
-	default:
-		return true;
-	}
-}
+/* Byte classes of atoms: one table look-up per byte instead of a chain
+ * of comparisons (this loop sees most bytes of every line). */
+#define IMAP_ATOM_PLAIN		0x01	/* ATOM-CHAR but "[" and "]" */
+#define IMAP_ATOM_RBRACKET	0x02	/* "]": an atom byte outside brackets */
+#define IMAP_ATOM_LBRACKET	0x04	/* "[": may open a section */
+
+static const uint8_t imap_atom_class[256] = {
+	/* 0x21-0x7e but ( ) { " \ [ ] (1: IMAP_ATOM_PLAIN) */
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
+	['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, [':'] = 1, [';'] = 1,
+	['<'] = 1, ['='] = 1, ['>'] = 1, ['?'] = 1, ['@'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1, ['['] = IMAP_ATOM_LBRACKET, [']'] = IMAP_ATOM_RBRACKET,
+	['^'] = 1, ['_'] = 1, ['`'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
+};
 
 /* A NUMBER when s is 1*DIGIT below 2^63. */
 static bool
@@ -255,12 +266,17 @@ static int
 imap_lex_atom(struct imap_lex *lx, const char *s, size_t len, size_t *pos)
 {
 	size_t i = *pos, j = i;
-	bool in_brackets = lx->nbrackets > 0, is_binary;
+	uint8_t ok = IMAP_ATOM_PLAIN | (lx->nbrackets > 0 ? 0 : IMAP_ATOM_RBRACKET);
+	bool is_binary;
 
 	if (s[j] == '\\')
 		j++;
-	while (j < len && imap_lex_is_atom_char((unsigned char)s[j], in_brackets)) {
-		if (s[j] == '[' && imap_section_takes(s + i, j - i, &is_binary)) {
+	for (;;) {
+		while (j < len && (imap_atom_class[(unsigned char)s[j]] & ok) != 0)
+			j++;
+		if (j == len || s[j] != '[')
+			break;
+		if (imap_section_takes(s + i, j - i, &is_binary)) {
 			*pos = j + 1;
 			return imap_lex_open_section(lx, s + i, j - i, is_binary);
 		}
@@ -275,16 +291,29 @@ imap_lex_atom(struct imap_lex *lx, const char *s, size_t len, size_t *pos)
 	return imap_lex_add_atom(lx, s + i, j - i);
 }
 
+/* The offset of the first c in s[from..to), or to. */
+static size_t
+imap_lex_find(const char *s, size_t from, size_t to, char c)
+{
+	const char *p = from < to ? memchr(s + from, c, to - from) : NULL;
+
+	return p != NULL ? (size_t)(p - s) : to;
+}
+
 static int
 imap_lex_quoted(struct imap_lex *lx, const char *s, size_t len, size_t *pos)
 {
-	size_t i = *pos + 1, end, n = 0;
+	size_t i = *pos + 1, end, stop, n = 0;
 	struct imap_node *node;
 	char *out;
 
-	for (end = i; end < len && s[end] != '"'; end++) {
-		if (s[end] != '\\')
-			continue;
+	/* the closing DQUOTE is the first one not escaped; memchr() finds
+	 * the candidates (most strings have no backslash at all) */
+	stop = imap_lex_find(s, i, len, '"');
+	for (end = i;;) {
+		end = imap_lex_find(s, end, stop, '\\');
+		if (end == stop)
+			break;
 		if (end + 1 == len) {
 			end = len;
 			break;
@@ -293,7 +322,9 @@ imap_lex_quoted(struct imap_lex *lx, const char *s, size_t len, size_t *pos)
 			*pos = end;
 			return imap_lex_fail(lx, IMAP_ERR_BAD_QUOTED);
 		}
-		end++;
+		end += 2;
+		if (end > stop)		/* the escaped DQUOTE was the candidate */
+			stop = imap_lex_find(s, end, len, '"');
 	}
 	if (end >= len) {
 		*pos = len;
@@ -305,10 +336,15 @@ imap_lex_quoted(struct imap_lex *lx, const char *s, size_t len, size_t *pos)
 	out = arena_alloc(lx->arena, end - i + 1);
 	if (out == NULL)
 		return imap_lex_fail(lx, IMAP_ERR_NOMEM);
-	for (; i < end; i++) {
-		if (s[i] == '\\')
-			i++;
-		out[n++] = s[i];
+	while (i < end) {
+		size_t k = imap_lex_find(s, i, end, '\\');
+
+		memcpy(out + n, s + i, k - i);
+		n += k - i;
+		if (k == end)
+			break;
+		out[n++] = s[k + 1];	/* checked above: DQUOTE or "\\" */
+		i = k + 2;
 	}
 	out[n] = '\0';
 	node->str = out;
