@@ -10,6 +10,7 @@
  * message/rfc822); RFC 2183 (Content-Disposition), RFC 3282
  * (Content-Language), RFC 2557 (Content-Location), RFC 1864 (Content-MD5).
  */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -24,19 +25,34 @@ mime_nomem(struct mime_parser *p, struct mime_pstate *ps, size_t offset)
 	p->is_nomem = true;
 }
 
+/* Has data[0..len) a byte >= 0x80 or NUL? Eight bytes at a time: the
+ * header of every part goes through here. */
+static bool
+mime_header_has_8bit(const char *data, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	size_t i = 0;
+
+	for (; len - i >= 8; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, data + i, 8);
+		/* with no high bit set, w - ones borrows into a high bit only
+		 * at a zero byte */
+		if (((w - ones) | w) & highs)
+			return true;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)data[i] >= 0x80 || data[i] == '\0')
+			return true;
+	return false;
+}
+
 void
 mime_header_data(struct mime_parser *p, const char *data, size_t len)
 {
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)data[i];
-
-		if (c >= 0x80 || c == '\0') {
-			mime_problem_add_line(p, p->cur, MIME_PROB_HEADER_8BIT);
-			break;
-		}
-	}
+	if (mime_header_has_8bit(data, len))
+		mime_problem_add_line(p, p->cur, MIME_PROB_HEADER_8BIT);
 	if (p->is_hline_over)
 		return;
 	if (!buf_append(&p->hline, data, len)) {

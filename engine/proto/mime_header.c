@@ -28,29 +28,46 @@
 
 #define MIME_PARAM_VALUE_MAX ((size_t)1 << 20)
 
+/* The position of the first c in raw[from..len), len if none. */
+static size_t
+mime_header_find(const char *raw, size_t from, size_t len, char c)
+{
+	const char *p = from < len ? memchr(raw + from, c, len - from) : NULL;
+
+	return p != NULL ? (size_t)(p - raw) : len;
+}
+
 size_t
 mime_header_unfold(const char *raw, size_t len, char *out)
 {
-	size_t i, o = 0, start = 0;
+	size_t i = 0, o = 0, brk, j;
+	size_t cr = mime_header_find(raw, 0, len, '\r');
+	size_t lf = mime_header_find(raw, 0, len, '\n');
 
-	while (start < len && mime_lex_is_wsp((unsigned char)raw[start]))
-		start++;
-	for (i = start; i < len; i++) {
-		char c = raw[i];
-
-		if (c == '\r' || c == '\n') {
-			size_t j = i;
-
-			while (j < len && (raw[j] == '\r' || raw[j] == '\n'))
-				j++;
-			if (j == len || mime_lex_is_wsp((unsigned char)raw[j])) {
-				i = j - 1;
-				continue;
-			}
+	while (i < len) {
+		/* each memchr() runs again only once its last find is passed,
+		 * from there on: linear however many breaks there are */
+		if (cr < i)
+			cr = mime_header_find(raw, i, len, '\r');
+		if (lf < i)
+			lf = mime_header_find(raw, i, len, '\n');
+		brk = cr < lf ? cr : lf;
+		/* WSP before any text (leading, or after a fold) is dropped */
+		while (o == 0 && i < brk && mime_lex_is_wsp((unsigned char)raw[i]))
+			i++;
+		memcpy(out + o, raw + i, brk - i);
+		o += brk - i;
+		if (brk == len)
+			break;
+		for (j = brk; j < len && (raw[j] == '\r' || raw[j] == '\n'); j++)
+			;
+		/* a run of CR and LF before WSP is a fold (RFC 5322 §2.2.3), one at
+		 * the end ends the field: both dropped; any other is kept as is */
+		if (j < len && !mime_lex_is_wsp((unsigned char)raw[j])) {
+			memcpy(out + o, raw + brk, j - brk);
+			o += j - brk;
 		}
-		if (o == 0 && mime_lex_is_wsp((unsigned char)c))
-			continue;
-		out[o++] = c;
+		i = j;
 	}
 	while (o > 0 && mime_lex_is_wsp((unsigned char)out[o - 1]))
 		o--;
@@ -69,18 +86,16 @@ mime_header_lower_dup(struct arena *a, const char *s, size_t len)
 	return p;
 }
 
-/* Skip to the next ";" (or the end) after a bad parameter. */
+/* Skip to the next ";" (or the end) after a bad parameter; quoted
+ * strings go through scratch, which holds no value at this point. */
 static void
-mime_params_skip(struct mime_lex *lx)
+mime_params_skip(struct mime_lex *lx, struct buf *scratch)
 {
 	while (!mime_lex_at_end(lx) && mime_lex_peek(lx) != ';') {
 		if (mime_lex_peek(lx) == '"') {
-			struct buf junk;
-
-			buf_init(&junk, MIME_PARAM_VALUE_MAX);
-			if (!mime_lex_quoted(lx, &junk))
+			buf_clear(scratch);
+			if (!mime_lex_quoted(lx, scratch))
 				lx->pos++;
-			buf_release(&junk);
 		} else if (mime_lex_peek(lx) == '(') {
 			mime_lex_skip_cfws(lx);
 		} else {
@@ -131,41 +146,37 @@ mime_params_value(struct mime_lex *lx, struct buf *out, uint32_t *problems_r)
 	return buf_append(out, lx->s + start, n);
 }
 
-/* One "attribute = value" into *piece_r (strings in a). 1 ok, 0 bad
- * (skipped), -1 arena full. */
+/* One "attribute = value" into *piece_r (strings in a); the value is
+ * built in scratch, then copied to a. 1 ok, 0 bad (skipped), -1 arena
+ * full. */
 static int
 mime_params_one(struct arena *a, struct mime_lex *lx, struct rfc2231_piece *piece_r,
-    uint32_t *problems_r)
+    struct buf *scratch, uint32_t *problems_r)
 {
 	const char *attr;
 	char *name;
 	size_t n = mime_lex_token(lx, &attr);
-	struct buf value;
-	int r = -1;
 
 	mime_lex_skip_cfws(lx);
 	if (n == 0 || !mime_lex_accept(lx, '=')) {
 		*problems_r |= 1u << MIME_PROB_BAD_PARAM;
-		mime_params_skip(lx);
+		mime_params_skip(lx, scratch);
 		return 0;
 	}
 	mime_lex_skip_cfws(lx);
 	if (mime_lex_at_end(lx) || mime_lex_peek(lx) == ';')
 		*problems_r |= 1u << MIME_PROB_BAD_PARAM;	/* empty value */
-	buf_init(&value, MIME_PARAM_VALUE_MAX);
-	if (!buf_puts(&value, "") || !mime_params_value(lx, &value, problems_r))
-		goto out;
+	buf_clear(scratch);
+	if (!buf_puts(scratch, "") || !mime_params_value(lx, scratch, problems_r))
+		return -1;
 	name = mime_header_lower_dup(a, attr, n);
 	if (name == NULL)
-		goto out;
+		return -1;
 	if (!rfc2231_split_name(name, n, piece_r))
 		*problems_r |= 1u << MIME_PROB_BAD_PARAM;
-	piece_r->value = arena_strndup(a, value.data, value.len);
-	piece_r->value_len = value.len;
-	r = piece_r->value == NULL ? -1 : 1;
-out:
-	buf_release(&value);
-	return r;
+	piece_r->value = arena_strndup(a, scratch->data, scratch->len);
+	piece_r->value_len = scratch->len;
+	return piece_r->value == NULL ? -1 : 1;
 }
 
 /* Room for one more piece in *pieces (capacity *cap, MIME_PARAMS_MAX at
@@ -191,7 +202,7 @@ mime_params_grow(struct rfc2231_piece **pieces, struct rfc2231_piece *stack,
 /* Collect pieces until the end of the value; returns their count or -1. */
 static long
 mime_params_collect(struct arena *a, struct mime_lex *lx, struct rfc2231_piece **pieces,
-    struct rfc2231_piece *stack, size_t *cap, uint32_t *problems_r)
+    struct rfc2231_piece *stack, size_t *cap, struct buf *scratch, uint32_t *problems_r)
 {
 	size_t n = 0;
 	bool is_first = true;
@@ -209,12 +220,12 @@ mime_params_collect(struct arena *a, struct mime_lex *lx, struct rfc2231_piece *
 		is_first = false;
 		if (n == MIME_PARAMS_MAX) {
 			*problems_r |= 1u << MIME_PROB_BAD_PARAM;
-			mime_params_skip(lx);
+			mime_params_skip(lx, scratch);
 			continue;
 		}
 		if (n == *cap && !mime_params_grow(pieces, stack, cap))
 			return -1;
-		r = mime_params_one(a, lx, &(*pieces)[n], problems_r);
+		r = mime_params_one(a, lx, &(*pieces)[n], scratch, problems_r);
 		if (r < 0)
 			return -1;
 		n += (size_t)r;
@@ -222,13 +233,16 @@ mime_params_collect(struct arena *a, struct mime_lex *lx, struct rfc2231_piece *
 }
 
 /* Parameters from the cursor on; need_semi: after type/subtype, where
- * the list must begin with ";" (else reported). */
+ * the list must begin with ";" (else reported). One scratch buffer
+ * serves every value of the list: a buffer per value was a malloc and a
+ * free per parameter. */
 static int
 mime_params_from(struct arena *a, struct mime_lex *lx, bool need_semi,
     struct mime_param **params_r, uint32_t *problems_r)
 {
 	struct rfc2231_piece stack[8], *pieces = stack;
 	size_t cap = sizeof(stack) / sizeof(stack[0]);
+	struct buf scratch;
 	long n;
 	int r = -1;
 
@@ -236,7 +250,9 @@ mime_params_from(struct arena *a, struct mime_lex *lx, bool need_semi,
 	mime_lex_skip_cfws(lx);
 	if (need_semi && !mime_lex_at_end(lx) && mime_lex_peek(lx) != ';')
 		*problems_r |= 1u << MIME_PROB_BAD_PARAM;
-	n = mime_params_collect(a, lx, &pieces, stack, &cap, problems_r);
+	buf_init(&scratch, MIME_PARAM_VALUE_MAX);
+	n = mime_params_collect(a, lx, &pieces, stack, &cap, &scratch, problems_r);
+	buf_release(&scratch);
 	if (n >= 0)
 		r = rfc2231_join(a, pieces, (size_t)n, params_r, problems_r);
 	if (pieces != stack)

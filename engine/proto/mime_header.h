@@ -24,8 +24,9 @@ struct arena;
 /* Parameters in one field value. */
 #define MIME_PARAMS_MAX 256
 
-/* Unfold raw[0..len) into out (room for len + 1 bytes): drop every CR and
- * LF that precede WSP (a fold), trim leading and trailing WSP, NUL-end.
+/* Unfold raw[0..len) into out (room for len + 1 bytes, not overlapping
+ * raw): drop every CR and LF that precede WSP (a fold), trim leading and
+ * trailing WSP, NUL-end. raw may hold NULs and need not be NUL-terminated.
  * Returns the length written. */
 size_t mime_header_unfold(const char *raw, size_t len, char *out);
 /* Parse a Content-Type value. 1: *type_r, *subtype_r (lower-cased) and

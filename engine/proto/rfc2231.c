@@ -118,7 +118,8 @@ rfc2231_split_initial(const struct rfc2231_piece *pc, size_t *cs_len_r,
 
 /* The state of joining one parameter. */
 struct rfc2231_join {
-	struct buf value;
+	struct buf *value;	/* rfc2231_join()'s, cleared per name */
+	struct buf *conv;	/* the value in UTF-8: the same */
 	const char *charset;
 	size_t charset_len;
 	const char *lang;
@@ -135,7 +136,7 @@ rfc2231_add_piece(struct rfc2231_join *j, const struct rfc2231_piece *pc, bool f
 	bool is_bad = false;
 
 	if (!pc->is_extended)
-		return buf_append(&j->value, pc->value, pc->value_len);
+		return buf_append(j->value, pc->value, pc->value_len);
 	if (first) {
 		j->is_extended = true;
 		if (rfc2231_split_initial(pc, &cs_len, &lang_off, &lang_len, &rest)) {
@@ -147,7 +148,7 @@ rfc2231_add_piece(struct rfc2231_join *j, const struct rfc2231_piece *pc, bool f
 			j->problems |= 1u << MIME_PROB_BAD_PARAM;
 		}
 	}
-	if (!rfc2231_percent_decode(pc->value + rest, pc->value_len - rest, &j->value,
+	if (!rfc2231_percent_decode(pc->value + rest, pc->value_len - rest, j->value,
 	    &is_bad))
 		return false;
 	if (is_bad)
@@ -237,16 +238,16 @@ rfc2231_join_sections(struct rfc2231_join *j, const struct rfc2231_ord *g, size_
 static bool
 rfc2231_convert(struct rfc2231_join *j, struct buf *out)
 {
-	const char *v = j->value.data != NULL ? j->value.data : "";
+	const char *v = j->value->data != NULL ? j->value->data : "";
 	enum mime_charset cs = MIME_CHARSET_US_ASCII;
 	int r;
 
 	if (!j->is_extended)
-		return buf_append(out, v, j->value.len);
+		return buf_append(out, v, j->value->len);
 	if (j->charset != NULL && mime_charset_lookup(j->charset, j->charset_len) !=
 	    MIME_CHARSET_UNKNOWN)
 		cs = mime_charset_lookup(j->charset, j->charset_len);
-	r = mime_charset_to_utf8(cs, v, j->value.len, out);
+	r = mime_charset_to_utf8(cs, v, j->value->len, out);
 	if (r == 0)
 		j->problems |= 1u << MIME_PROB_PARAM_CHARSET;
 	return r >= 0;
@@ -257,33 +258,31 @@ static struct mime_param *
 rfc2231_make_param(struct arena *a, const struct rfc2231_piece *pc, struct rfc2231_join *j)
 {
 	struct mime_param *prm = arena_alloc(a, sizeof(*prm));
-	struct buf conv;
+	struct buf *conv = j->conv;
 
 	if (prm == NULL)
 		return NULL;
-	buf_init(&conv, RFC2231_VALUE_MAX * 2);
-	if (!rfc2231_convert(j, &conv)) {
-		buf_release(&conv);
+	buf_clear(conv);
+	if (!rfc2231_convert(j, conv))
 		return NULL;
-	}
 	prm->name = arena_strndup(a, pc->name, pc->name_len);
-	prm->value = arena_strndup(a, conv.data != NULL ? conv.data : "", conv.len);
-	prm->value_len = conv.len;
+	prm->value = arena_strndup(a, conv->data != NULL ? conv->data : "", conv->len);
+	prm->value_len = conv->len;
 	prm->charset = arena_strndup(a, j->charset != NULL ? j->charset : "", j->charset_len);
 	prm->language = arena_strndup(a, j->lang != NULL ? j->lang : "", j->lang_len);
 	prm->is_extended = j->is_extended;
-	buf_release(&conv);
 	if (prm->name == NULL || prm->value == NULL || prm->charset == NULL ||
 	    prm->language == NULL)
 		return NULL;
 	return prm;
 }
 
-/* Join one name's pieces g[0..n) (sorted); NULL with *is_nomem_r when
- * the arena or the value buffer is full. */
+/* Join one name's pieces g[0..n) (sorted) in scratch[0], converted in
+ * scratch[1] (both cleared first; the parameter made holds a copy); NULL
+ * with *is_nomem_r when the arena or a buffer is full. */
 static struct mime_param *
 rfc2231_join_one(struct arena *a, const struct rfc2231_ord *g, size_t n,
-    uint32_t *problems_r, bool *is_nomem_r)
+    struct buf scratch[2], uint32_t *problems_r, bool *is_nomem_r)
 {
 	struct rfc2231_join j;
 	struct mime_param *prm = NULL;
@@ -292,7 +291,9 @@ rfc2231_join_one(struct arena *a, const struct rfc2231_ord *g, size_t n,
 	bool is_full = false;
 
 	memset(&j, 0, sizeof(j));
-	buf_init(&j.value, RFC2231_VALUE_MAX);
+	j.value = &scratch[0];
+	j.conv = &scratch[1];
+	buf_clear(j.value);
 	if (rfc2231_join_sections(&j, g, n, &is_full) == 0 && !is_full) {
 		/* no section 0: name*= before name=, the first of each */
 		for (i = 0; i < n && g[i].pc->section < 0; i++) {
@@ -314,23 +315,26 @@ rfc2231_join_one(struct arena *a, const struct rfc2231_ord *g, size_t n,
 		prm = rfc2231_make_param(a, g[0].pc, &j);
 	*is_nomem_r = prm == NULL;
 	*problems_r |= j.problems;
-	buf_release(&j.value);
 	return prm;
 }
+
+/* Most fields have a few parameters: their order fits on the stack. */
+#define RFC2231_ORD_STACK 16
 
 int
 rfc2231_join(struct arena *a, const struct rfc2231_piece *pieces, size_t n,
     struct mime_param **params_r, uint32_t *problems_r)
 {
-	struct rfc2231_ord *ord;
+	struct rfc2231_ord stack[RFC2231_ORD_STACK], *ord = stack;
 	struct mime_param **tail = params_r;
+	struct buf scratch[2];
 	size_t k, i;
 	int r = 1;
 
 	*params_r = NULL;
 	if (n == 0)
 		return 1;
-	if ((ord = malloc(n * sizeof(*ord))) == NULL)
+	if (n > RFC2231_ORD_STACK && (ord = malloc(n * sizeof(*ord))) == NULL)
 		return -1;
 	for (k = 0; k < n; k++) {
 		ord[k].pc = &pieces[k];
@@ -341,19 +345,24 @@ rfc2231_join(struct arena *a, const struct rfc2231_piece *pieces, size_t n,
 		ord[k].first = k > 0 && rfc2231_same_name(ord[k - 1].pc, ord[k].pc) ?
 		    ord[k - 1].first : ord[k].pos;
 	qsort(ord, n, sizeof(*ord), rfc2231_cmp_group);
+	buf_init(&scratch[0], RFC2231_VALUE_MAX);
+	buf_init(&scratch[1], RFC2231_VALUE_MAX * 2);
 	for (k = 0; k < n; k = i) {
 		bool is_nomem;
 
 		for (i = k + 1; i < n && ord[i].first == ord[k].first; i++)
 			;
-		*tail = rfc2231_join_one(a, ord + k, i - k, problems_r, &is_nomem);
+		*tail = rfc2231_join_one(a, ord + k, i - k, scratch, problems_r, &is_nomem);
 		if (is_nomem) {
 			r = -1;
 			break;
 		}
 		tail = &(*tail)->next;
 	}
-	free(ord);
+	buf_release(&scratch[0]);
+	buf_release(&scratch[1]);
+	if (ord != stack)
+		free(ord);
 	return r;
 }
 

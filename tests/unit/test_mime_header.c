@@ -104,6 +104,12 @@ static const struct ct_case ct_cases[] = {
 	{ "a/b; name*=utf-8''%zz%", "a/b;name*=utf-8''%zz%!BAD_PARAM" },
 	{ "a/b; name*0*=utf-8''%C3; name*1*=%A9", "a/b;name*=utf-8''\\xc3\\xa9" },
 	{ "a/b; name*0=\"plain\"; name*1*=%41", "a/b;name=plainA" },
+	/* values and names one after another: nothing of one is left in
+	 * the next */
+	{ "a/b; a=\"a long value\"; b=s; c=\"\"", "a/b;a=a long value;b=s;c=" },
+	{ "a/b; x \"quoted junk\"; y=1", "a/b;y=1!BAD_PARAM" },
+	{ "a/b; x*0*=utf-8'en'%41%42%43; x*1=d; y*=''e; z*0=f",
+	  "a/b;x*=utf-8'en'ABCd;y*=''e;z=f" },
 };
 
 static void
@@ -205,29 +211,152 @@ test_cte(void)
 	arena_free(&a);
 }
 
+/* The unfolding rule byte by byte, as mime_header_unfold() once was:
+ * the oracle for its run-at-a-time copy. */
+static size_t
+unfold_ref(const char *raw, size_t len, char *out)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = raw[i];
+
+		if (c == '\r' || c == '\n') {
+			size_t j = i;
+
+			while (j < len && (raw[j] == '\r' || raw[j] == '\n'))
+				j++;
+			if (j == len || raw[j] == ' ' || raw[j] == '\t') {
+				i = j - 1;
+				continue;
+			}
+		}
+		if (o == 0 && (c == ' ' || c == '\t'))
+			continue;
+		out[o++] = c;
+	}
+	while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
+		o--;
+	out[o] = '\0';
+	return o;
+}
+
 static void
 test_unfold(void)
 {
 	static const struct {
-		const char *raw, *want;
+		const char *raw;
+		size_t raw_len;
+		const char *want;
+		size_t want_len;
 	} cases[] = {
-		{ "", "" }, { " ", "" }, { " a", "a" }, { "a \t", "a" },
-		{ " a\r\n b", "a b" }, { " a\r\n\tb", "a\tb" }, { "a\r\n  b", "a  b" },
-		{ "a\n b", "a b" }, { "a\r\n \r\n b", "a  b" }, { "a\r\nb", "a\r\nb" },
-		{ " \r\n a", "a" }, { "a\r\n", "a" }, { "a \r\n ", "a" },
+		{ S(""), S("") }, { S(" "), S("") }, { S(" a"), S("a") }, { S("a \t"), S("a") },
+		{ S(" a\r\n b"), S("a b") }, { S(" a\r\n\tb"), S("a\tb") },
+		{ S("a\r\n  b"), S("a  b") }, { S("a\n b"), S("a b") },
+		{ S("a\r\n \r\n b"), S("a  b") }, { S("a\r\nb"), S("a\r\nb") },
+		{ S(" \r\n a"), S("a") }, { S("a\r\n"), S("a") }, { S("a \r\n "), S("a") },
+		/* a run of CR and LF not before WSP is kept whole, even first */
+		{ S("a\r\n\r\nb"), S("a\r\n\r\nb") }, { S("a\n\r\rb"), S("a\n\r\rb") },
+		{ S("\r\nb"), S("\r\nb") }, { S("a\rb\nc"), S("a\rb\nc") },
+		/* a run at the end, or before WSP, is dropped whole */
+		{ S("a\r\n\r\n"), S("a") }, { S("a\r"), S("a") }, { S("a\r\r\n\n b"), S("a b") },
+		/* WSP after a fold with nothing before it is leading WSP */
+		{ S("\r\n\t x"), S("x") }, { S(" \r\n \r\n\t x \r\n "), S("x") },
+		/* NUL is text */
+		{ S("\0"), S("\0") }, { S(" a\0b\r\n \0"), S("a\0b \0") },
+		{ S("\0\r\nb\0"), S("\0\r\nb\0") }, { S("a\r\n\0"), S("a\r\n\0") },
 	};
-	size_t i;
+	static const char alphabet[] = { ' ', '\t', '\r', '\n', '\0', 'a' };
+	char raw[8], got[9], want[9];
+	size_t i, len;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		size_t len = strlen(cases[i].raw);
-		char *in = dup_exact(cases[i].raw, len);
-		char *out = malloc(len + 1);
-		size_t n = mime_header_unfold(in, len, out);
+		size_t n;
+		char *in = dup_exact(cases[i].raw, cases[i].raw_len);
+		char *out = malloc(cases[i].raw_len + 1);
 
-		CHECKF(n == strlen(cases[i].want) && strcmp(out, cases[i].want) == 0,
-		    "'%s' -> '%s'", cases[i].raw, out);
+		n = mime_header_unfold(in, cases[i].raw_len, out);
+		CHECKF(n == cases[i].want_len && memcmp(out, cases[i].want, n) == 0 &&
+		    out[n] == '\0', "case %zu: got %zu bytes", i, n);
 		free(in);
 		free(out);
+	}
+	/* raw need not be NUL-terminated: what follows it is not read */
+	memcpy(raw, "a\r\n b", 5);
+	CHECK(mime_header_unfold(raw, 3, got) == 1 && strcmp(got, "a") == 0);
+	memcpy(raw, "a\r\nb", 4);
+	CHECK(mime_header_unfold(raw, 3, got) == 1 && strcmp(got, "a") == 0);
+	memcpy(raw, "a \r", 3);
+	CHECK(mime_header_unfold(raw, 2, got) == 1 && strcmp(got, "a") == 0);
+	/* every string of up to 7 bytes over SP, HTAB, CR, LF, NUL and "a",
+	 * each an exact-size heap copy */
+	for (len = 0; len <= 7; len++) {
+		size_t total = 1, k, j, nbad = 0, first_bad = 0;
+
+		for (j = 0; j < len; j++)
+			total *= sizeof(alphabet);
+		for (k = 0; k < total; k++) {
+			size_t code = k, n, wn;
+			char *in;
+
+			for (j = 0; j < len; j++, code /= sizeof(alphabet))
+				raw[j] = alphabet[code % sizeof(alphabet)];
+			in = dup_exact(raw, len);
+			n = mime_header_unfold(in, len, got);
+			wn = unfold_ref(in, len, want);
+			if ((n != wn || memcmp(got, want, n + 1) != 0) && nbad++ == 0)
+				first_bad = k;
+			free(in);
+		}
+		CHECKF(nbad == 0, "%zu unfoldings of %zu bytes differ, the first case %zu",
+		    nbad, len, first_bad);
+	}
+}
+
+/* A header line with a byte >= 0x80 or NUL anywhere is reported, and only
+ * then: "X:" and a value of 1..20 bytes, the byte at each position, fed
+ * whole and in chunks (the line reaches the check in pieces). */
+static void
+test_header_8bit(void)
+{
+	static const char bad[] = { '\0', (char)0x80, (char)0xff };
+	static const char good[] = { 0x01, 0x7f, 'a', ' ' };
+	char msg[32];
+	size_t n, pos, b, c;
+
+	for (n = 1; n <= 20; n++) {
+		for (pos = 0; pos <= n; pos++) {
+			for (b = 0; b < sizeof(bad); b++) {
+				for (c = 0; c < NCHUNKS; c++) {
+					struct mime_parser *p = mime_parser_new(NULL);
+					const struct mime_part *root;
+					size_t i, len = 0, chunk = chunk_sizes[c];
+					bool want = pos < n;	/* pos == n: none */
+
+					msg[len++] = 'X';
+					msg[len++] = ':';
+					for (i = 0; i < n; i++)
+						msg[len++] = i == pos ? bad[b] :
+						    good[(i + n) % sizeof(good)];
+					memcpy(msg + len, "\r\n\r\n", 4);
+					len += 4;
+					for (i = 0; i < len; i += chunk) {
+						size_t k = len - i < chunk ? len - i : chunk;
+						char *copy = dup_exact(msg + i, k);
+
+						mime_parser_feed(p, copy, k);
+						free(copy);
+					}
+					root = mime_parser_finish(p);
+					CHECKF(mime_part_has_problem(root, MIME_PROB_HEADER_8BIT) == want &&
+					    (root->problem_mask & ~(1u << MIME_PROB_HEADER_8BIT)) == 0,
+					    "%zu bytes, 0x%02x at %zu, chunks of %zu: mask %x", n,
+					    (unsigned char)bad[b], pos, chunk, root->problem_mask);
+					CHECK(!want || root->problems->offset == 0);
+					mime_parser_free(&p);
+				}
+			}
+		}
 	}
 }
 
@@ -260,6 +389,45 @@ test_rfc2231_names(void)
 		    pc.is_extended == cases[i].ext, "%s", cases[i].name);
 		free(in);
 	}
+}
+
+/* Sections written last to first, around the 16 pieces whose order
+ * rfc2231_join() keeps on its stack. */
+static void
+test_rfc2231_many(void)
+{
+	static const size_t counts[] = { 15, 16, 17, 40 };
+	struct arena *a = arena_new(0);
+	size_t i;
+
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		struct buf in, want;
+		struct mime_param *params = NULL;
+		uint32_t mask = 0;
+		const char *type, *sub;
+		size_t s;
+		char *copy;
+
+		buf_init(&in, 1 << 16);
+		buf_init(&want, 1 << 16);
+		buf_puts(&in, "a/b; y=0");
+		for (s = counts[i]; s-- > 0;)
+			buf_printf(&in, "; x*%zu=%c", s, (char)('a' + s % 26));
+		for (s = 0; s < counts[i]; s++)
+			buf_putc(&want, (char)('a' + s % 26));
+		copy = dup_exact(in.data, in.len);
+		CHECK(mime_content_type_parse(a, copy, in.len, &type, &sub, &params,
+		    &mask) == 1 && mask == 0);
+		CHECKF(params != NULL && strcmp(params->name, "y") == 0 &&
+		    params->next != NULL && strcmp(params->next->name, "x") == 0 &&
+		    strcmp(params->next->value, want.data) == 0 && params->next->next == NULL,
+		    "%zu sections", counts[i]);
+		free(copy);
+		buf_release(&in);
+		buf_release(&want);
+		arena_reset(a);
+	}
+	arena_free(&a);
 }
 
 /* rfc2231_encode_param() output parses back to the same value. */
@@ -346,7 +514,9 @@ main(void)
 	test_disposition();
 	test_cte();
 	test_unfold();
+	test_header_8bit();
 	test_rfc2231_names();
+	test_rfc2231_many();
 	test_rfc2231_round_trip();
 	test_lex();
 	return unit_done("test_mime_header");
