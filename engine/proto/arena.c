@@ -104,8 +104,9 @@ arena_reset(struct arena *a)
 	a->used = 0;
 }
 
-void *
-arena_alloc(struct arena *a, size_t size)
+/* size bytes, not cleared. */
+static void *
+arena_take(struct arena *a, size_t size)
 {
 	const size_t align = alignof(max_align_t);
 	struct arena_block *b = a->head;
@@ -134,7 +135,16 @@ arena_alloc(struct arena *a, size_t size)
 	b->used += need;
 	a->used += need;
 	ARENA_UNPOISON(p, size);
-	memset(p, 0, size);
+	return p;
+}
+
+void *
+arena_alloc(struct arena *a, size_t size)
+{
+	void *p = arena_take(a, size);
+
+	if (p != NULL)
+		memset(p, 0, size);
 	return p;
 }
 
@@ -145,7 +155,7 @@ arena_strndup(struct arena *a, const char *s, size_t len)
 
 	if (len == SIZE_MAX)
 		return NULL;
-	p = arena_alloc(a, len + 1);
+	p = arena_take(a, len + 1);	/* every byte is written below */
 	if (p == NULL)
 		return NULL;
 	if (len > 0)
