@@ -14,7 +14,6 @@
 
 #include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
 #include "arena.h"
 
@@ -67,10 +66,32 @@ imap_node_kind_name(enum imap_node_kind kind)
 	return "?";
 }
 
+/* 0x20 for the ASCII lower-case letters: c ^ imap_lower_bit[c] is c in
+ * upper case. */
+static const unsigned char imap_lower_bit[256] = {
+	['a'] = 0x20, ['b'] = 0x20, ['c'] = 0x20, ['d'] = 0x20, ['e'] = 0x20,
+	['f'] = 0x20, ['g'] = 0x20, ['h'] = 0x20, ['i'] = 0x20, ['j'] = 0x20,
+	['k'] = 0x20, ['l'] = 0x20, ['m'] = 0x20, ['n'] = 0x20, ['o'] = 0x20,
+	['p'] = 0x20, ['q'] = 0x20, ['r'] = 0x20, ['s'] = 0x20, ['t'] = 0x20,
+	['u'] = 0x20, ['v'] = 0x20, ['w'] = 0x20, ['x'] = 0x20, ['y'] = 0x20,
+	['z'] = 0x20,
+};
+
+/* Case-insensitive (ASCII), stopping at the first difference: the
+ * parsers ask this of every atom for a handful of keywords, and most
+ * differ in the first byte. */
 bool
 imap_node_text_is(const char *s, size_t len, const char *name)
 {
-	return strlen(name) == len && strncasecmp(s, name, len) == 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i], n = (unsigned char)name[i];
+
+		if (n == '\0' || (c ^ imap_lower_bit[c]) != (n ^ imap_lower_bit[n]))
+			return false;
+	}
+	return name[len] == '\0';
 }
 
 char *

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "imap_private.h"	/* imap_node_text_is() */
 #include "imap_resp.h"
 #include "test_imap_dump.h"
 #include "unit.h"
@@ -817,10 +818,54 @@ test_error_strings(void)
 	CHECK(strcmp(imap_status_name((enum imap_status)9), "") == 0);
 }
 
+/* imap_node_text_is(): ASCII case only, lengths must match, the text may
+ * hold any byte; checked against strncasecmp() over every pair of a
+ * small alphabet. */
+static void
+test_text_is(void)
+{
+	static const char alphabet[] = { 'a', 'A', 'z', 'Z', '.', '\x0e', '[', '{',
+	    '@', '`', '\0', (char)0xc1, (char)0xe1 };
+	const size_t na = sizeof(alphabet);
+	char s[3], name[4];
+	size_t i, j, k, len;
+
+	CHECK(imap_node_text_is("nil", 3, "NIL") && imap_node_text_is("NiL", 3, "NIL"));
+	CHECK(!imap_node_text_is("NI", 2, "NIL") && !imap_node_text_is("NILS", 4, "NIL"));
+	CHECK(imap_node_text_is("", 0, "") && !imap_node_text_is("", 0, "X"));
+	CHECK(!imap_node_text_is("body.peek", 9, "BODYNPEEK"));
+	for (i = 0; i < na * na; i++) {
+		for (j = 0; j < na * na; j++) {
+			for (len = 0; len <= 2; len++) {
+				bool want;
+
+				s[0] = alphabet[i % na];
+				s[1] = alphabet[i / na];
+				name[0] = alphabet[j % na];
+				name[1] = alphabet[j / na];
+				name[2] = '\0';
+				if (memchr(name, '\0', 2) != NULL && strlen(name) != len)
+					continue;
+				for (k = 0, want = strlen(name) == len; want && k < len; k++) {
+					unsigned char a = (unsigned char)s[k], b = (unsigned char)name[k];
+
+					if (a >= 'a' && a <= 'z')
+						a -= 0x20;
+					if (b >= 'a' && b <= 'z')
+						b -= 0x20;
+					want = a == b;
+				}
+				CHECK(imap_node_text_is(s, len, name) == want);
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
 	test_cases();
+	test_text_is();
 	test_rfc_fetch();
 	test_queries();
 	test_big_literal();
