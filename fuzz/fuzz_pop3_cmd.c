@@ -149,11 +149,11 @@ cmd_record(struct buf *out, const char *line, size_t len, int rc,
 	fuzz_rec_num(out, c->num[1]);
 }
 
-/* Parse line[0..len) with bufsize bytes of room; record the result. */
+/* Parse copy[0..len) (an exact copy of the line, which the parser only
+ * reads) with bufsize bytes of room; record the result. */
 static enum pop3_cmd_error
-parse_one(const uint8_t *line, size_t len, size_t bufsize, struct buf *out, bool is_deep)
+parse_one(const char *copy, size_t len, size_t bufsize, struct buf *out, bool is_deep)
 {
-	char *copy = (char *)fuzz_hold(line, len);
 	char *buf = (char *)fuzz_hold(NULL, bufsize);
 	enum pop3_cmd_error err = POP3_CMD_ERR_NONE;
 	struct pop3_cmd cmd;
@@ -162,7 +162,6 @@ parse_one(const uint8_t *line, size_t len, size_t bufsize, struct buf *out, bool
 	rc = pop3_cmd_parse(copy, len, buf, bufsize, &cmd, &err);
 	cmd_record(out, copy, len, rc, err, &cmd, buf, bufsize, is_deep);
 	fuzz_release((uint8_t *)buf, bufsize);
-	fuzz_release((uint8_t *)copy, len);
 	return err;
 }
 
@@ -171,6 +170,7 @@ check_line(const uint8_t *line, size_t len, size_t room)
 {
 	size_t min = len + POP3_CMD_MAX_ARGS + 1;
 	static struct buf a, b, c;
+	char *copy = (char *)fuzz_hold(line, len);
 	enum pop3_cmd_error err;
 
 	fuzz_out_begin(&a, 1 << 16);
@@ -178,14 +178,15 @@ check_line(const uint8_t *line, size_t len, size_t room)
 	fuzz_out_begin(&c, 1 << 16);
 	/* the put-together check once: with more room the records must be
 	 * the same, so the command is */
-	parse_one(line, len, min + room, &a, true);
-	parse_one(line, len, min + room + 64, &b, false);
+	parse_one(copy, len, min + room, &a, true);
+	parse_one(copy, len, min + room + 64, &b, false);
 	if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
 		fuzz_fail("more room gives another result");
 	/* one byte short: NOMEM, unless the line is refused before */
-	err = parse_one(line, len, min - 1, &c, false);
+	err = parse_one(copy, len, min - 1, &c, false);
 	if (len > 0 && len + 2 <= POP3_CMD_MAX_LINE && err != POP3_CMD_ERR_NOMEM)
 		fuzz_fail("a short buffer is not NOMEM");
+	fuzz_release((uint8_t *)copy, len);
 }
 
 int

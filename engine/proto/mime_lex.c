@@ -39,20 +39,45 @@ mime_lex_is_wsp(unsigned char c)
 	return c == ' ' || c == '\t';
 }
 
+/* Byte classes of US-ASCII, one look-up per byte (the token and atom
+ * loops see most bytes of every structured field). */
+#define MIME_LEX_ATEXT		0x01	/* RFC 5322 §3.2.3 atext */
+#define MIME_LEX_TSPECIAL	0x02	/* RFC 2045 §5.1 tspecials */
+#define A MIME_LEX_ATEXT
+#define T MIME_LEX_TSPECIAL
+
+static const unsigned char mime_lex_class[128] = {
+	['!'] = A, ['"'] = T, ['#'] = A, ['$'] = A, ['%'] = A, ['&'] = A,
+	['\''] = A, ['('] = T, [')'] = T, ['*'] = A, ['+'] = A, [','] = T,
+	['-'] = A, ['/'] = A|T, ['0'] = A, ['1'] = A, ['2'] = A, ['3'] = A,
+	['4'] = A, ['5'] = A, ['6'] = A, ['7'] = A, ['8'] = A, ['9'] = A,
+	[':'] = T, [';'] = T, ['<'] = T, ['='] = A|T, ['>'] = T, ['?'] = A|T,
+	['@'] = T, ['A'] = A, ['B'] = A, ['C'] = A, ['D'] = A, ['E'] = A,
+	['F'] = A, ['G'] = A, ['H'] = A, ['I'] = A, ['J'] = A, ['K'] = A,
+	['L'] = A, ['M'] = A, ['N'] = A, ['O'] = A, ['P'] = A, ['Q'] = A,
+	['R'] = A, ['S'] = A, ['T'] = A, ['U'] = A, ['V'] = A, ['W'] = A,
+	['X'] = A, ['Y'] = A, ['Z'] = A, ['['] = T, ['\\'] = T, [']'] = T,
+	['^'] = A, ['_'] = A, ['`'] = A, ['a'] = A, ['b'] = A, ['c'] = A,
+	['d'] = A, ['e'] = A, ['f'] = A, ['g'] = A, ['h'] = A, ['i'] = A,
+	['j'] = A, ['k'] = A, ['l'] = A, ['m'] = A, ['n'] = A, ['o'] = A,
+	['p'] = A, ['q'] = A, ['r'] = A, ['s'] = A, ['t'] = A, ['u'] = A,
+	['v'] = A, ['w'] = A, ['x'] = A, ['y'] = A, ['z'] = A, ['{'] = A,
+	['|'] = A, ['}'] = A, ['~'] = A,
+};
+
+#undef A
+#undef T
+
 bool
 mime_lex_is_atext(unsigned char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return true;
-	if (c >= 0x80)
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+	return c >= 0x80 || (mime_lex_class[c] & MIME_LEX_ATEXT) != 0;	/* RFC 6532 */
 }
 
 bool
 mime_lex_is_tspecial(unsigned char c)
 {
-	return c != '\0' && strchr("()<>@,;:\\\"/[]?=", c) != NULL;
+	return c < 0x80 && (mime_lex_class[c] & MIME_LEX_TSPECIAL) != 0;
 }
 
 static bool
@@ -136,6 +161,19 @@ mime_lex_token(struct mime_lex *lx, const char **token_r)
 	return lx->pos - start;
 }
 
+/* The bytes that end a run of plain content in mime_lex_delimited(). */
+#define MIME_DELIM_QUOTE	0x01	/* DQUOTE: closes a quoted-string */
+#define MIME_DELIM_BRACKET	0x02	/* "]": closes a domain-literal */
+#define MIME_DELIM_ESCAPE	0x04	/* "\\": quoted-pair */
+#define MIME_DELIM_EOL		0x08	/* CR, LF: folding, dropped */
+#define MIME_DELIM_WSP		0x10	/* SP, HTAB: dropped in a domain-literal */
+
+static const unsigned char mime_delim_class[256] = {
+	['"'] = MIME_DELIM_QUOTE, [']'] = MIME_DELIM_BRACKET,
+	['\\'] = MIME_DELIM_ESCAPE, ['\r'] = MIME_DELIM_EOL, ['\n'] = MIME_DELIM_EOL,
+	[' '] = MIME_DELIM_WSP, ['\t'] = MIME_DELIM_WSP,
+};
+
 /* Copy bytes up to the closing byte `close`, resolving quoted-pairs and
  * dropping CR/LF (and, if drop_wsp, SP/HTAB). Returns false when out is
  * full (the cursor is then restored). */
@@ -143,27 +181,43 @@ static bool
 mime_lex_delimited(struct mime_lex *lx, char close, bool drop_wsp, struct buf *out)
 {
 	size_t save_pos = lx->pos, save_len = out->len;
+	unsigned char stop = MIME_DELIM_ESCAPE | MIME_DELIM_EOL |
+	    (close == '"' ? MIME_DELIM_QUOTE : MIME_DELIM_BRACKET) |
+	    (drop_wsp ? MIME_DELIM_WSP : 0);
 
 	lx->pos++;
 	while (lx->pos < lx->len) {
-		char c = lx->s[lx->pos++];
+		size_t run = lx->pos;
+		char c;
 
+		/* plain bytes are copied a run at a time: an unclosed string
+		 * is read to the end of the field, and a list of such elements
+		 * reads the rest of the field once for each */
+		while (run < lx->len && (mime_delim_class[(unsigned char)lx->s[run]] & stop) == 0)
+			run++;
+		if (run > lx->pos && !buf_append(out, lx->s + lx->pos, run - lx->pos))
+			goto full;
+		lx->pos = run;
+		if (lx->pos == lx->len)
+			break;
+		c = lx->s[lx->pos++];
 		if (c == close)
 			return true;
 		if (c == '\\' && lx->pos < lx->len)
 			c = lx->s[lx->pos++];
 		else if (c == '\r' || c == '\n' || (drop_wsp && (c == ' ' || c == '\t')))
 			continue;
-		if (!buf_putc(out, c)) {
-			lx->pos = save_pos;
-			out->len = save_len;
-			if (out->data != NULL)
-				out->data[save_len] = '\0';
-			return false;
-		}
+		if (!buf_putc(out, c))
+			goto full;
 	}
 	lx->has_error = true;
 	return true;
+full:
+	lx->pos = save_pos;
+	out->len = save_len;
+	if (out->data != NULL)
+		out->data[save_len] = '\0';
+	return false;
 }
 
 bool

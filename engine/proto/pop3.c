@@ -391,21 +391,45 @@ cmd_upper(unsigned char c)
 	return c >= 'a' && c <= 'z' ? (unsigned char)(c - 'a' + 'A') : c;
 }
 
+/* Does s[0..len) hold a control byte (CTL: 0x00-0x1f, 0x7f)? Eight bytes
+ * at a time: with b < 0x80, b - 0x20 borrows into the high bit exactly
+ * when b < 0x20, and (b ^ 0x7f) - 1 exactly when b is 0x7f; the "& ~w"
+ * drops bytes >= 0x80, which are not CTLs. */
+static bool
+cmd_has_ctl(const char *s, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	size_t i = 0;
+
+	for (; len - i >= 8; i += 8) {
+		uint64_t w, del;
+
+		memcpy(&w, s + i, 8);
+		del = w ^ (0x7f * ones);
+		if ((((w - 0x20 * ones) | (del - ones)) & ~w & highs) != 0)
+			return true;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+			return true;
+	return false;
+}
+
 /* The known keyword line[0..len), compared without case, or NULL. */
 static const struct verb_spec *
 cmd_lookup(const char *line, size_t len)
 {
 	size_t i, j;
 
+	/* byte by byte, stopping at the first difference (no strlen() of
+	 * every name: most lines differ from most verbs in the first byte) */
 	for (i = 0; i < sizeof(pop3_verbs) / sizeof(pop3_verbs[0]); i++) {
 		const char *name = pop3_verbs[i].name;
 
-		if (strlen(name) != len)
-			continue;
-		for (j = 0; j < len; j++)
+		for (j = 0; j < len && name[j] != '\0'; j++)
 			if (cmd_upper((unsigned char)line[j]) != (unsigned char)name[j])
 				break;
-		if (j == len)
+		if (j == len && name[j] == '\0')
 			return &pop3_verbs[i];
 	}
 	return NULL;
@@ -559,7 +583,7 @@ pop3_cmd_parse(const char *line, size_t len, char *buf, size_t bufsize,
 {
 	const struct verb_spec *v;
 	const char *sp;
-	size_t i, k;
+	size_t k;
 
 	memset(cmd_r, 0, sizeof(*cmd_r));
 	cmd_r->keyword = "";
@@ -581,12 +605,8 @@ pop3_cmd_parse(const char *line, size_t len, char *buf, size_t bufsize,
 	buf[k] = '\0';
 	cmd_r->keyword = buf;
 	cmd_r->rest = buf + (k < len ? k + 1 : len);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		if (c < 0x20 || c == 0x7f)
-			return cmd_fail(err_r, POP3_CMD_ERR_BAD_CHAR);
-	}
+	if (cmd_has_ctl(line, len))
+		return cmd_fail(err_r, POP3_CMD_ERR_BAD_CHAR);
 	if (v == NULL)
 		return cmd_fail(err_r, POP3_CMD_ERR_UNKNOWN);
 	return cmd_args(v, buf + (k < len ? k + 1 : len),

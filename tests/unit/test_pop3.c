@@ -846,6 +846,65 @@ test_stuff_round_trip(void)
 	}
 }
 
+/* A control byte (0x00-0x1f, 0x7f) anywhere in a line of 0..24 bytes
+ * after "PASS " (the parser tests eight bytes at a time, then the rest):
+ * BAD_CHAR exactly when there is one, on fillers below and above it. */
+static void
+test_cmd_ctl_every_position(void)
+{
+	static const unsigned char fillers[] = { 'a', ' ', 0x21, 0x7e, 0x80, 0xff };
+	char line[5 + 24], buf[sizeof(line) + POP3_CMD_MAX_ARGS + 1];
+	enum pop3_cmd_error err;
+	struct pop3_cmd cmd;
+	size_t f, n, pos;
+	unsigned b;
+
+	memcpy(line, "PASS ", 5);
+	for (f = 0; f < sizeof(fillers); f++) {
+		for (n = 1; n <= 24; n++) {
+			memset(line + 5, fillers[f], n);
+			pop3_cmd_parse(line, 5 + n, buf, sizeof(buf), &cmd, &err);
+			CHECKF(err != POP3_CMD_ERR_BAD_CHAR, "filler %#x, %zu bytes", fillers[f], n);
+			for (pos = 0; pos < n; pos++) {
+				for (b = 0; b < 256; b++) {
+					bool is_ctl = b < 0x20 || b == 0x7f;
+
+					memset(line + 5, fillers[f], n);
+					line[5 + pos] = (char)b;
+					pop3_cmd_parse(line, 5 + n, buf, sizeof(buf), &cmd, &err);
+					CHECKF((err == POP3_CMD_ERR_BAD_CHAR) == is_ctl,
+					    "filler %#x, %zu bytes, %#x at %zu", fillers[f], n, b, pos);
+				}
+			}
+		}
+	}
+}
+
+/* Keywords: case does not matter, a prefix or a longer word is unknown. */
+static void
+test_cmd_keyword_lengths(void)
+{
+	char line[8], buf[sizeof(line) + POP3_CMD_MAX_ARGS + 1];
+	enum pop3_cmd_error err;
+	struct pop3_cmd cmd;
+	int v;
+
+	for (v = POP3_VERB_USER; v <= POP3_VERB_STLS; v++) {
+		const char *name = pop3_verb_name((enum pop3_verb)v);
+		size_t i, n = strlen(name);
+
+		for (i = 0; i < n; i++)
+			line[i] = (char)(i % 2 ? name[i] : name[i] - 'A' + 'a');
+		pop3_cmd_parse(line, n, buf, sizeof(buf), &cmd, &err);
+		CHECKF(cmd.verb == (enum pop3_verb)v, "%.*s", (int)n, line);
+		pop3_cmd_parse(line, n - 1, buf, sizeof(buf), &cmd, &err);
+		CHECKF(cmd.verb == POP3_VERB_UNKNOWN, "%.*s", (int)n - 1, line);
+		line[n] = 'S';
+		pop3_cmd_parse(line, n + 1, buf, sizeof(buf), &cmd, &err);
+		CHECKF(cmd.verb == POP3_VERB_UNKNOWN, "%.*s", (int)n + 1, line);
+	}
+}
+
 int
 main(void)
 {
@@ -856,6 +915,8 @@ main(void)
 	test_resp_error_strings();
 	test_cmd_cases();
 	test_cmd_misc();
+	test_cmd_ctl_every_position();
+	test_cmd_keyword_lengths();
 	test_cmd_error_strings();
 	test_stuff_cases();
 	test_stuff_worst();
