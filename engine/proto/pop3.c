@@ -419,14 +419,21 @@ cmd_has_ctl(const char *s, size_t len)
 static const struct verb_spec *
 cmd_lookup(const char *line, size_t len)
 {
+	unsigned char first;
 	size_t i, j;
 
-	/* byte by byte, stopping at the first difference (no strlen() of
-	 * every name: most lines differ from most verbs in the first byte) */
+	/* RFC 1939 §3: keywords are three or four characters long */
+	if (len < 3 || len > 4)
+		return NULL;
+	/* byte by byte from the first, which rules out all verbs but one or
+	 * two (no strlen() of every name) */
+	first = cmd_upper((unsigned char)line[0]);
 	for (i = 0; i < sizeof(pop3_verbs) / sizeof(pop3_verbs[0]); i++) {
 		const char *name = pop3_verbs[i].name;
 
-		for (j = 0; j < len && name[j] != '\0'; j++)
+		if ((unsigned char)name[0] != first)
+			continue;
+		for (j = 1; j < len && name[j] != '\0'; j++)
 			if (cmd_upper((unsigned char)line[j]) != (unsigned char)name[j])
 				break;
 		if (j == len && name[j] == '\0')
