@@ -161,3 +161,11 @@ buf_append_escaped(struct buf *b, const void *data, size_t len)
 	}
 	return true;
 }
+
+size_t
+mem_find(const char *s, size_t from, size_t to, char c)
+{
+	const char *p = from < to ? memchr(s + from, c, to - from) : NULL;
+
+	return p != NULL ? (size_t)(p - s) : to;
+}

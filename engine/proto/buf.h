@@ -40,4 +40,8 @@ void buf_consume(struct buf *b, size_t n);
  * non-printable bytes (\xHH): the form transcripts use. */
 bool buf_append_escaped(struct buf *b, const void *data, size_t len);
 
+/* The offset of the first byte c in s[from..to), or to when there is
+ * none: memchr() in offsets, for scanners that keep positions. */
+size_t mem_find(const char *s, size_t from, size_t to, char c);
+
 #endif

@@ -291,15 +291,6 @@ imap_lex_atom(struct imap_lex *lx, const char *s, size_t len, size_t *pos)
 	return imap_lex_add_atom(lx, s + i, j - i);
 }
 
-/* The offset of the first c in s[from..to), or to. */
-static size_t
-imap_lex_find(const char *s, size_t from, size_t to, char c)
-{
-	const char *p = from < to ? memchr(s + from, c, to - from) : NULL;
-
-	return p != NULL ? (size_t)(p - s) : to;
-}
-
 static int
 imap_lex_quoted(struct imap_lex *lx, const char *s, size_t len, size_t *pos)
 {
@@ -309,9 +300,9 @@ imap_lex_quoted(struct imap_lex *lx, const char *s, size_t len, size_t *pos)
 
 	/* the closing DQUOTE is the first one not escaped; memchr() finds
 	 * the candidates (most strings have no backslash at all) */
-	stop = imap_lex_find(s, i, len, '"');
+	stop = mem_find(s, i, len, '"');
 	for (end = i;;) {
-		end = imap_lex_find(s, end, stop, '\\');
+		end = mem_find(s, end, stop, '\\');
 		if (end == stop)
 			break;
 		if (end + 1 == len) {
@@ -324,7 +315,7 @@ imap_lex_quoted(struct imap_lex *lx, const char *s, size_t len, size_t *pos)
 		}
 		end += 2;
 		if (end > stop)		/* the escaped DQUOTE was the candidate */
-			stop = imap_lex_find(s, end, len, '"');
+			stop = mem_find(s, end, len, '"');
 	}
 	if (end >= len) {
 		*pos = len;
@@ -337,7 +328,7 @@ imap_lex_quoted(struct imap_lex *lx, const char *s, size_t len, size_t *pos)
 	if (out == NULL)
 		return imap_lex_fail(lx, IMAP_ERR_NOMEM);
 	while (i < end) {
-		size_t k = imap_lex_find(s, i, end, '\\');
+		size_t k = mem_find(s, i, end, '\\');
 
 		memcpy(out + n, s + i, k - i);
 		n += k - i;

@@ -28,29 +28,20 @@
 
 #define MIME_PARAM_VALUE_MAX ((size_t)1 << 20)
 
-/* The position of the first c in raw[from..len), len if none. */
-static size_t
-mime_header_find(const char *raw, size_t from, size_t len, char c)
-{
-	const char *p = from < len ? memchr(raw + from, c, len - from) : NULL;
-
-	return p != NULL ? (size_t)(p - raw) : len;
-}
-
 size_t
 mime_header_unfold(const char *raw, size_t len, char *out)
 {
 	size_t i = 0, o = 0, brk, j;
-	size_t cr = mime_header_find(raw, 0, len, '\r');
-	size_t lf = mime_header_find(raw, 0, len, '\n');
+	size_t cr = mem_find(raw, 0, len, '\r');
+	size_t lf = mem_find(raw, 0, len, '\n');
 
 	while (i < len) {
 		/* each memchr() runs again only once its last find is passed,
 		 * from there on: linear however many breaks there are */
 		if (cr < i)
-			cr = mime_header_find(raw, i, len, '\r');
+			cr = mem_find(raw, i, len, '\r');
 		if (lf < i)
-			lf = mime_header_find(raw, i, len, '\n');
+			lf = mem_find(raw, i, len, '\n');
 		brk = cr < lf ? cr : lf;
 		/* WSP before any text (leading, or after a fold) is dropped */
 		while (o == 0 && i < brk && mime_lex_is_wsp((unsigned char)raw[i]))
