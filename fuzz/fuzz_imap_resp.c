@@ -228,17 +228,16 @@ static void
 resp_record(struct buf *out, const struct imap_resp *r, bool is_deep)
 {
 	size_t start;
+	uint64_t head[] = { r->raw_len, (uint64_t)r->kind, (uint64_t)r->status,
+	    r->first_arg, r->code_args != NULL };
 
 	resp_check(r);
 	if (is_deep) {
 		query_check(r);
 		fetch_check(r);
 	}
-	fuzz_rec_mem(out, r->raw, r->raw_len);
-	fuzz_rec_num(out, (uint64_t)r->kind);
-	fuzz_rec_num(out, (uint64_t)r->status);
-	fuzz_rec_num(out, r->first_arg);
-	fuzz_rec_num(out, r->code_args != NULL);
+	buf_append(out, head, sizeof(head));	/* the numbers in one call */
+	buf_append(out, r->raw, r->raw_len);
 	start = out->len;
 	if (!imap_resp_write(out, r) && is_deep)
 		fuzz_fail("write");

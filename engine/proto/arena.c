@@ -164,6 +164,30 @@ arena_strndup(struct arena *a, const char *s, size_t len)
 	return p;
 }
 
+void *
+arena_alloc_uninit(struct arena *a, size_t size)
+{
+	return arena_take(a, size);
+}
+
+void *
+arena_alloc_text(struct arena *a, size_t size, const char *s, size_t len,
+    char **text_r)
+{
+	unsigned char *p;
+
+	if (len >= SIZE_MAX - size)
+		return NULL;
+	p = arena_take(a, size + len + 1);
+	if (p == NULL)
+		return NULL;
+	if (len > 0)
+		memcpy(p + size, s, len);
+	p[size + len] = '\0';
+	*text_r = (char *)p + size;
+	return p;
+}
+
 char *
 arena_strdup(struct arena *a, const char *s)
 {

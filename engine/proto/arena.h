@@ -22,6 +22,15 @@ void arena_reset(struct arena *a);
 void *arena_alloc(struct arena *a, size_t size);
 /* A NUL-terminated copy of len bytes of s; NULL past the maximum. */
 char *arena_strndup(struct arena *a, const char *s, size_t len);
+/* max_align_t-aligned memory that is not cleared: the caller sets every
+ * byte (field by field is cheaper than a memset under ASan). */
+void *arena_alloc_uninit(struct arena *a, size_t size);
+/* One allocation for an object and its text: size bytes not cleared (as
+ * arena_alloc_uninit()), then a NUL-terminated copy of len bytes of s,
+ * whose address goes to *text_r (a parsed token and its value). NULL
+ * past the maximum. */
+void *arena_alloc_text(struct arena *a, size_t size, const char *s, size_t len,
+    char **text_r);
 /* A NUL-terminated copy of s. */
 char *arena_strdup(struct arena *a, const char *s);
 /* Bytes handed out since the last reset. */

@@ -119,18 +119,6 @@ imap_cmd_parser_reject_literal(struct imap_cmd_parser *p)
 	p->is_done = true;	/* the frame drops the literal state on clear */
 }
 
-static bool
-imap_cmd_is_tag_char(unsigned char c)
-{
-	return c > 0x20 && c < 0x7f && strchr("(){\"\\%*+", c) == NULL;
-}
-
-static bool
-imap_cmd_is_name_char(unsigned char c)
-{
-	return c > 0x20 && c < 0x7f && strchr("(){\"\\%*]", c) == NULL;
-}
-
 /* A byte-level error in the first line: the tag, if the line had one. */
 static void
 imap_cmd_guess_tag(struct imap_cmd_parser *p)
@@ -140,7 +128,7 @@ imap_cmd_guess_tag(struct imap_cmd_parser *p)
 
 	if (p->is_args || p->cur.tag != NULL || s == NULL)
 		return;
-	while (k < len && imap_cmd_is_tag_char((unsigned char)s[k]))
+	while (k < len && imap_is_tag_char((unsigned char)s[k]))
 		k++;
 	if (k > 0 && k < len && s[k] == ' ')
 		p->cur.tag = arena_strndup(p->core.arena, s, k);
@@ -198,7 +186,7 @@ imap_cmd_name(struct imap_cmd_parser *p, const char *line, size_t len, size_t *p
 {
 	size_t i = *pos, k = i;
 
-	while (k < len && imap_cmd_is_name_char((unsigned char)line[k]))
+	while (k < len && imap_is_atom_char((unsigned char)line[k]))
 		k++;
 	if (k == i) {
 		*err_r = i < len && line[i] == ' ' ? IMAP_ERR_BAD_SPACE :
@@ -223,7 +211,7 @@ imap_cmd_first_line(struct imap_cmd_parser *p, const char *line, size_t len,
 	enum imap_error err = IMAP_ERR_NONE;
 	size_t k = 0;
 
-	while (k < len && imap_cmd_is_tag_char((unsigned char)line[k]))
+	while (k < len && imap_is_tag_char((unsigned char)line[k]))
 		k++;
 	if (k == 0 || (k < len && line[k] != ' '))
 		return imap_cmd_fail_line(p, IMAP_ERR_BAD_TAG, line, len, cmd_r);

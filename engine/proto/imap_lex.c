@@ -61,23 +61,69 @@ imap_lex_fail(struct imap_lex *lx, enum imap_error err)
 	return -1;
 }
 
+/* Every field, one by one: under ASan a memset of the whole node costs
+ * more than the rest of making it (nothing reads the padding). */
+static void
+imap_lex_node_init(struct imap_node *n, enum imap_node_kind kind,
+    const char *str, size_t len)
+{
+	n->kind = kind;
+	n->str = str;
+	n->len = len;
+	n->num = 0;
+	n->is_literal = false;
+	n->is_literal8 = false;
+	n->is_nonsync = false;
+	n->is_glued = false;
+	n->items = NULL;
+	n->count = 0;
+	n->section = NULL;
+	n->next = NULL;
+}
+
+static bool
+imap_lex_count_node(struct imap_lex *lx)
+{
+	if (lx->nodes >= lx->max_nodes) {
+		lx->err = IMAP_ERR_TOO_MANY_NODES;
+		return false;
+	}
+	lx->nodes++;
+	return true;
+}
+
 struct imap_node *
 imap_lex_new_node(struct imap_lex *lx, enum imap_node_kind kind)
 {
 	struct imap_node *n;
 
-	if (lx->nodes >= lx->max_nodes) {
-		lx->err = IMAP_ERR_TOO_MANY_NODES;
+	if (!imap_lex_count_node(lx))
 		return NULL;
-	}
-	n = arena_alloc(lx->arena, sizeof(*n));
+	n = arena_alloc_uninit(lx->arena, sizeof(*n));
 	if (n == NULL) {
 		lx->err = IMAP_ERR_NOMEM;
 		return NULL;
 	}
-	lx->nodes++;
-	n->kind = kind;
-	n->str = "";
+	imap_lex_node_init(n, kind, "", 0);
+	return n;
+}
+
+/* A node holding a copy of s[0..len), node and text in one allocation
+ * (most nodes have a text: one arena call instead of two). */
+static struct imap_node *
+imap_lex_text_node(struct imap_lex *lx, enum imap_node_kind kind,
+    const char *s, size_t len, char **text_r)
+{
+	struct imap_node *n;
+
+	if (!imap_lex_count_node(lx))
+		return NULL;
+	n = arena_alloc_text(lx->arena, sizeof(*n), s, len, text_r);
+	if (n == NULL) {
+		lx->err = IMAP_ERR_NOMEM;
+		return NULL;
+	}
+	imap_lex_node_init(n, kind, *text_r, len);
 	return n;
 }
 
@@ -173,31 +219,41 @@ imap_lex_close(struct imap_lex *lx)
 	return true;
 }
 
-/* Byte classes of atoms: one table look-up per byte instead of a chain
- * of comparisons (this loop sees most bytes of every line). */
-#define IMAP_ATOM_PLAIN		0x01	/* ATOM-CHAR but "[" and "]" */
-#define IMAP_ATOM_RBRACKET	0x02	/* "]": an atom byte outside brackets */
-#define IMAP_ATOM_LBRACKET	0x04	/* "[": may open a section */
+/* Byte classes: one table look-up per byte instead of a chain of
+ * comparisons (the atom loop sees most bytes of every line). Bytes
+ * 0x21-0x7e but ( ) { " \\ are in one or more classes:
+ * - IMAP_CHAR_ATOM: what an atom may hold but "[" and "]" (list-wildcards
+ *   included, see the top of this file);
+ * - IMAP_CHAR_TAG: tag = 1*<ASTRING-CHAR except "+"> (RFC 9051 §9), so
+ *   no "%" or "*", and "]" is one;
+ * - IMAP_CHAR_NAME: ATOM-CHAR (§9: no list-wildcards, no "]"), what a
+ *   command name is made of. */
+#define A	(IMAP_CHAR_ATOM | IMAP_CHAR_TAG | IMAP_CHAR_NAME)
 
-static const uint8_t imap_atom_class[256] = {
-	/* 0x21-0x7e but ( ) { " \ [ ] (1: IMAP_ATOM_PLAIN) */
-	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
-	['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1,
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
-	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, [':'] = 1, [';'] = 1,
-	['<'] = 1, ['='] = 1, ['>'] = 1, ['?'] = 1, ['@'] = 1,
-	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
-	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
-	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-	['Y'] = 1, ['Z'] = 1, ['['] = IMAP_ATOM_LBRACKET, [']'] = IMAP_ATOM_RBRACKET,
-	['^'] = 1, ['_'] = 1, ['`'] = 1,
-	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
-	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
-	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-	['y'] = 1, ['z'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
+const uint8_t imap_char_class[256] = {
+	['!'] = A, ['#'] = A, ['$'] = A, ['&'] = A, ['\''] = A,
+	['%'] = IMAP_CHAR_ATOM, ['*'] = IMAP_CHAR_ATOM,
+	['+'] = IMAP_CHAR_ATOM | IMAP_CHAR_NAME,
+	[','] = A, ['-'] = A, ['.'] = A, ['/'] = A,
+	['0'] = A, ['1'] = A, ['2'] = A, ['3'] = A, ['4'] = A, ['5'] = A,
+	['6'] = A, ['7'] = A, ['8'] = A, ['9'] = A, [':'] = A, [';'] = A,
+	['<'] = A, ['='] = A, ['>'] = A, ['?'] = A, ['@'] = A,
+	['A'] = A, ['B'] = A, ['C'] = A, ['D'] = A, ['E'] = A, ['F'] = A,
+	['G'] = A, ['H'] = A, ['I'] = A, ['J'] = A, ['K'] = A, ['L'] = A,
+	['M'] = A, ['N'] = A, ['O'] = A, ['P'] = A, ['Q'] = A, ['R'] = A,
+	['S'] = A, ['T'] = A, ['U'] = A, ['V'] = A, ['W'] = A, ['X'] = A,
+	['Y'] = A, ['Z'] = A,
+	['['] = IMAP_CHAR_LBRACKET | IMAP_CHAR_TAG | IMAP_CHAR_NAME,
+	[']'] = IMAP_CHAR_RBRACKET | IMAP_CHAR_TAG,
+	['^'] = A, ['_'] = A, ['`'] = A,
+	['a'] = A, ['b'] = A, ['c'] = A, ['d'] = A, ['e'] = A, ['f'] = A,
+	['g'] = A, ['h'] = A, ['i'] = A, ['j'] = A, ['k'] = A, ['l'] = A,
+	['m'] = A, ['n'] = A, ['o'] = A, ['p'] = A, ['q'] = A, ['r'] = A,
+	['s'] = A, ['t'] = A, ['u'] = A, ['v'] = A, ['w'] = A, ['x'] = A,
+	['y'] = A, ['z'] = A, ['|'] = A, ['}'] = A, ['~'] = A,
 };
+
+#undef A
 
 /* A NUMBER when s is 1*DIGIT below 2^63. */
 static bool
@@ -225,18 +281,15 @@ imap_lex_add_atom(struct imap_lex *lx, const char *s, size_t len)
 	uint64_t num = 0;
 	enum imap_node_kind kind = IMAP_NODE_ATOM;
 	struct imap_node *n;
+	char *text;
 
 	if (imap_lex_is_number(s, len, &num))
 		kind = IMAP_NODE_NUMBER;
 	else if (imap_node_text_is(s, len, "NIL"))
 		kind = IMAP_NODE_NIL;
-	n = imap_lex_new_node(lx, kind);
+	n = imap_lex_text_node(lx, kind, s, len, &text);
 	if (n == NULL)
 		return -1;
-	n->str = arena_strndup(lx->arena, s, len);
-	if (n->str == NULL)
-		return imap_lex_fail(lx, IMAP_ERR_NOMEM);
-	n->len = len;
 	n->num = num;
 	imap_lex_append(lx, n);
 	return 0;
@@ -266,13 +319,13 @@ static int
 imap_lex_atom(struct imap_lex *lx, const char *s, size_t len, size_t *pos)
 {
 	size_t i = *pos, j = i;
-	uint8_t ok = IMAP_ATOM_PLAIN | (lx->nbrackets > 0 ? 0 : IMAP_ATOM_RBRACKET);
+	uint8_t ok = IMAP_CHAR_ATOM | (lx->nbrackets > 0 ? 0 : IMAP_CHAR_RBRACKET);
 	bool is_binary;
 
 	if (s[j] == '\\')
 		j++;
 	for (;;) {
-		while (j < len && (imap_atom_class[(unsigned char)s[j]] & ok) != 0)
+		while (j < len && (imap_char_class[(unsigned char)s[j]] & ok) != 0)
 			j++;
 		if (j == len || s[j] != '[')
 			break;
@@ -294,7 +347,7 @@ imap_lex_atom(struct imap_lex *lx, const char *s, size_t len, size_t *pos)
 static int
 imap_lex_quoted(struct imap_lex *lx, const char *s, size_t len, size_t *pos)
 {
-	size_t i = *pos + 1, end, stop, n = 0;
+	size_t i = *pos + 1, end, stop, raw, n, k;
 	struct imap_node *node;
 	char *out;
 
@@ -321,24 +374,22 @@ imap_lex_quoted(struct imap_lex *lx, const char *s, size_t len, size_t *pos)
 		*pos = len;
 		return imap_lex_fail(lx, IMAP_ERR_UNTERMINATED_QUOTED);
 	}
-	node = imap_lex_new_node(lx, IMAP_NODE_STRING);
+	node = imap_lex_text_node(lx, IMAP_NODE_STRING, s + i, end - i, &out);
 	if (node == NULL)
 		return -1;
-	out = arena_alloc(lx->arena, end - i + 1);
-	if (out == NULL)
-		return imap_lex_fail(lx, IMAP_ERR_NOMEM);
-	while (i < end) {
-		size_t k = mem_find(s, i, end, '\\');
+	/* take the escapes out in place: each "\\" goes, the byte after it
+	 * (checked above: DQUOTE or "\\") stays */
+	raw = end - i;
+	n = k = mem_find(out, 0, raw, '\\');
+	while (k < raw) {
+		size_t next = mem_find(out, k + 2, raw, '\\');
 
-		memcpy(out + n, s + i, k - i);
-		n += k - i;
-		if (k == end)
-			break;
-		out[n++] = s[k + 1];	/* checked above: DQUOTE or "\\" */
-		i = k + 2;
+		out[n++] = out[k + 1];
+		memmove(out + n, out + k + 2, next - k - 2);
+		n += next - k - 2;
+		k = next;
 	}
 	out[n] = '\0';
-	node->str = out;
 	node->len = n;
 	imap_lex_append(lx, node);
 	*pos = end + 1;
@@ -379,16 +430,11 @@ imap_lex_literal_head(struct imap_lex *lx, const char *s, size_t len, size_t *po
 bool
 imap_lex_literal(struct imap_lex *lx, const char *data, size_t len)
 {
-	struct imap_node *n = imap_lex_new_node(lx, IMAP_NODE_STRING);
+	char *text;
+	struct imap_node *n = imap_lex_text_node(lx, IMAP_NODE_STRING, data, len, &text);
 
 	if (n == NULL)
 		return false;
-	n->str = arena_strndup(lx->arena, data, len);
-	if (n->str == NULL) {
-		lx->err = IMAP_ERR_NOMEM;
-		return false;
-	}
-	n->len = len;
 	n->is_literal = true;
 	n->is_literal8 = lx->lit_is_literal8;
 	n->is_nonsync = lx->lit_is_nonsync;

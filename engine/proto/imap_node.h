@@ -56,6 +56,7 @@ struct imap_section {
 	uint64_t partial_len;
 };
 
+/* A new field must be set in imap_lex_node_init() (imap_lex.c). */
 struct imap_node {
 	enum imap_node_kind kind;
 	const char *str;	/* NUL-terminated; ATOM/NUMBER/NIL: as sent;

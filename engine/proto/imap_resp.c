@@ -135,22 +135,15 @@ imap_resp_fail_line(struct imap_resp_parser *p, enum imap_error err,
 	return imap_resp_fail(p, err);
 }
 
-static bool
-imap_resp_is_tag_char(unsigned char c)
-{
-	return c > 0x20 && c < 0x7f && strchr("(){\"\\%*+", c) == NULL;
-}
-
 /* The status word at s: OK, NO, BAD (and PREAUTH, BYE when untagged),
  * followed by SP or the end; its length goes to *len_r. */
 static enum imap_status
 imap_resp_status_word(const char *s, size_t len, bool is_tagged, size_t *len_r)
 {
 	static const char *const words[] = { "OK", "NO", "BAD", "PREAUTH", "BYE" };
-	size_t k = 0, i;
+	size_t k, i;
 
-	while (k < len && s[k] != ' ')
-		k++;
+	k = mem_find(s, 0, len, ' ');
 	*len_r = k;
 	for (i = 0; i < (is_tagged ? 3u : 5u); i++)
 		if (imap_node_text_is(s, k, words[i]))
@@ -165,9 +158,7 @@ imap_resp_code_fallback(struct imap_resp_parser *p, const char *s, size_t len, s
 	size_t j = 1, end;
 	const char *close;
 
-	while (j < len && s[j] != ' ' && s[j] != ']' && s[j] != '\\' &&
-	    strchr("(){\"%*", s[j]) == NULL && (unsigned char)s[j] > 0x20 &&
-	    (unsigned char)s[j] < 0x7f)
+	while (j < len && imap_is_atom_char((unsigned char)s[j]))
 		j++;
 	if (j == 1 || j == len || (s[j] != ' ' && s[j] != ']'))
 		return false;
@@ -333,7 +324,7 @@ imap_resp_tagged(struct imap_resp_parser *p, const char *line, size_t len)
 {
 	size_t k = 0, w;
 
-	while (k < len && imap_resp_is_tag_char((unsigned char)line[k]))
+	while (k < len && imap_is_tag_char((unsigned char)line[k]))
 		k++;
 	if (k == 0 || (k < len && line[k] != ' '))
 		return imap_resp_fail_line(p, IMAP_ERR_BAD_TAG, line, len);

@@ -256,10 +256,41 @@ test_buf_lowered_max(void)
 	buf_release(&b);
 }
 
+/* arena_alloc_text(): the object, then its text right after it, both
+ * within the arena's maximum; the object's bytes are the caller's. */
+static void
+test_arena_text(void)
+{
+	struct arena *a = arena_new(4096);
+	struct obj {
+		int kind;
+		const char *text;
+	} *o;
+	char *text = NULL;
+	size_t n = 0;
+
+	CHECK(a != NULL);
+	o = arena_alloc_text(a, sizeof(*o), "atom text", 4, &text);
+	CHECK(o != NULL && text == (char *)o + sizeof(*o));
+	CHECK(((uintptr_t)o % alignof(max_align_t)) == 0);
+	CHECK(text != NULL && strcmp(text, "atom") == 0);
+	o->kind = 1;		/* every byte of the object may be written */
+	o->text = text;
+	CHECK(arena_alloc_text(a, 0, "", 0, &text) != NULL && text[0] == '\0');
+	CHECK(arena_alloc_text(a, 8, "x", SIZE_MAX - 8, &text) == NULL);
+	CHECK(arena_alloc_text(a, SIZE_MAX, "x", 1, &text) == NULL);
+	CHECK(arena_alloc_uninit(a, 16) != NULL);
+	while (arena_alloc_text(a, 40, "0123456789", 10, &text) != NULL)
+		n++;
+	CHECK(n > 0 && arena_used(a) <= 4096);
+	arena_free(&a);
+}
+
 int
 main(void)
 {
 	test_arena_alloc();
+	test_arena_text();
 	test_arena_reset_keeps();
 	test_buf_lowered_max();
 	test_arena_max();

@@ -861,11 +861,35 @@ test_text_is(void)
 	}
 }
 
+/* The byte classes of imap_lex.c against RFC 9051 §9 written out:
+ * atom-specials = "(" / ")" / "{" / SP / CTL / list-wildcards /
+ * quoted-specials / resp-specials. */
+static void
+test_char_classes(void)
+{
+	unsigned c;
+
+	for (c = 0; c < 256; c++) {
+		bool is_char = c > 0x20 && c < 0x7f;
+		bool is_atom_char = is_char && strchr("(){%*\"\\]", (int)c) == NULL;
+		bool is_astring_char = is_atom_char || c == ']';
+
+		CHECK(imap_is_atom_char((unsigned char)c) == is_atom_char);
+		CHECK(imap_is_tag_char((unsigned char)c) == (is_astring_char && c != '+'));
+		/* what the lexer takes into an atom, brackets apart */
+		CHECK(((imap_char_class[c] & IMAP_CHAR_ATOM) != 0) ==
+		    (is_char && strchr("(){\"\\[]", (int)c) == NULL));
+		CHECK(((imap_char_class[c] & IMAP_CHAR_LBRACKET) != 0) == (c == '['));
+		CHECK(((imap_char_class[c] & IMAP_CHAR_RBRACKET) != 0) == (c == ']'));
+	}
+}
+
 int
 main(void)
 {
 	test_cases();
 	test_text_is();
+	test_char_classes();
 	test_rfc_fetch();
 	test_queries();
 	test_big_literal();
