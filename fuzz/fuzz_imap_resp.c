@@ -11,7 +11,8 @@
  * - every response keeps the header's promises (raw ends in CRLF, kinds
  *   and statuses agree, strings are NUL-terminated);
  * - parse -> imap_resp_write() -> parse gives the same response: the same
- *   kind, tag, status, code, text, keyword and an equal node tree;
+ *   kind, tag, status, code, text, keyword and an equal node tree (the
+ *   second parse is skipped when the text written is the text parsed);
  * - imap_fetch_item() finds the value of every item of a FETCH list;
  * - the query helpers agree with the tree: every node is reached by its
  *   path with imap_node_list_get(), imap_node_str() and
@@ -241,7 +242,13 @@ resp_record(struct buf *out, const struct imap_resp *r, bool is_deep)
 	start = out->len;
 	if (!imap_resp_write(out, r) && is_deep)
 		fuzz_fail("write");
-	if (is_deep)		/* the record's canonical form is the written text */
+	/* The record's canonical form is the written text. When it is the
+	 * very bytes just parsed (nine responses in ten), parsing it again
+	 * would repeat that parse: the limits only decide whether a response
+	 * is taken, and the chunked feed checks that the same bytes give the
+	 * same response. */
+	if (is_deep && (out->len - start != r->raw_len ||
+	    memcmp(out->data + start, r->raw, r->raw_len) != 0))
 		round_trip(r, out->data + start, out->len - start);
 }
 
@@ -251,15 +258,22 @@ take_all(struct imap_resp_parser *p, struct buf *out, bool is_deep)
 	struct imap_resp r;
 	int rc;
 
+	/* error codes whose message was checked (it depends on the code only) */
+	static bool has_message[256];
+
 	while ((rc = imap_resp_parser_next(p, &r)) != 0) {
 		if (rc < 0) {
 			enum imap_error e = imap_resp_parser_error(p);
+			uint64_t rec[] = { UINT64_MAX, (uint64_t)e };	/* no raw_len */
 
-			if (e == IMAP_ERR_NONE || e == IMAP_ERR_NOMEM ||
-			    strcmp(imap_error_str(e), imap_error_str((enum imap_error)-1)) == 0)
+			if (e == IMAP_ERR_NONE || e == IMAP_ERR_NOMEM || (unsigned)e >= 256)
 				fuzz_fail("bad error code");
-			fuzz_rec_str(out, "E");
-			fuzz_rec_num(out, (uint64_t)e);
+			if (!has_message[e]) {
+				if (strcmp(imap_error_str(e), imap_error_str((enum imap_error)-1)) == 0)
+					fuzz_fail("an error without its own message");
+				has_message[e] = true;
+			}
+			buf_append(out, rec, sizeof(rec));
 		} else {
 			resp_record(out, &r, is_deep);
 		}
