@@ -49,7 +49,7 @@ loader_parse_protocols(struct lctx *c, const yaml_node_t *n)
 	}
 	for (i = 0; i < nlist; i++) {
 		for (p = 0; p < PROTO_COUNT; p++)
-			if (strcmp(list[i].s, proto_name((enum proto)p)) == 0)
+			if (lstreq(list[i].s, proto_name((enum proto)p)))
 				break;
 		if (p == PROTO_COUNT) {
 			lerr_at(c, list[i].line, list[i].col,
@@ -72,7 +72,7 @@ loader_parse_level(struct lctx *c, const yaml_node_t *n)
 	if (!lget_str(c, n, &s))
 		return false;
 	for (i = 0; i < 3; i++)
-		if (strcmp(s, names[i]) == 0) {
+		if (lstreq(s, names[i])) {
 			c->scn->level = (enum level)i;
 			return true;
 		}
@@ -127,7 +127,7 @@ loader_parse_requires(struct lctx *c, const yaml_node_t *n)
 		if (!lget_str(c, lnode(c, p->key), &name))
 			return false;
 		for (pr = 0; pr < PROTO_COUNT; pr++)
-			if (strcmp(name, proto_name((enum proto)pr)) == 0)
+			if (lstreq(name, proto_name((enum proto)pr)))
 				break;
 		if (pr == PROTO_COUNT) {
 			lerr(c, lnode(c, p->key), "requires: unknown protocol '%s'", name);
@@ -160,8 +160,8 @@ loader_parse_conn(struct lctx *c, struct scn_conn *sc, const yaml_node_t *n)
 			ok = false;
 			continue;
 		}
-		if (strcmp(key, "endpoint") == 0) {
-			for (i = 0; i < ROLE_COUNT && strcmp(val, role_name((enum role)i)); i++)
+		if (lstreq(key, "endpoint")) {
+			for (i = 0; i < ROLE_COUNT && !lstreq(val, role_name((enum role)i)); i++)
 				;
 			if (i == ROLE_COUNT) {
 				lerr(c, v, "unknown endpoint '%s' (smtp, submission, pop3, imap)", val);
@@ -169,8 +169,8 @@ loader_parse_conn(struct lctx *c, struct scn_conn *sc, const yaml_node_t *n)
 			}
 			sc->role = (enum role)i;
 			has_role = true;
-		} else if (strcmp(key, "tls") == 0) {
-			for (i = 0; i < 3 && strcmp(val, tls_names[i]); i++)
+		} else if (lstreq(key, "tls")) {
+			for (i = 0; i < 3 && !lstreq(val, tls_names[i]); i++)
 				;
 			if (i == 3) {
 				lerr(c, v, "tls must be any, plain or implicit, not '%s'", val);
@@ -255,27 +255,27 @@ loader_parse_key(struct lctx *c, const char *key, const yaml_node_t *v)
 	struct scenario *s = c->scn;
 	long l;
 
-	if (strcmp(key, "id") == 0)
+	if (lstreq(key, "id"))
 		return loader_parse_id(c, v);
-	if (strcmp(key, "prelude") == 0)
+	if (lstreq(key, "prelude"))
 		return loader_parse_id(c, v);
-	if (strcmp(key, "title") == 0)
+	if (lstreq(key, "title"))
 		return lget_str(c, v, &s->title);
-	if (strcmp(key, "protocol") == 0)
+	if (lstreq(key, "protocol"))
 		return true;	/* parsed first, see loader_parse_doc() */
-	if (strcmp(key, "rfc") == 0) {
+	if (lstreq(key, "rfc")) {
 		if (!lget_int(c, v, 1, 99999, &l))
 			return false;
 		s->rfc = (int)l;
 		return true;
 	}
-	if (strcmp(key, "section") == 0)
+	if (lstreq(key, "section"))
 		return lget_str(c, v, &s->section);
-	if (strcmp(key, "level") == 0)
+	if (lstreq(key, "level"))
 		return loader_parse_level(c, v);
-	if (strcmp(key, "requirement") == 0)
+	if (lstreq(key, "requirement"))
 		return lget_str(c, v, &s->requirement);
-	if (strcmp(key, "tags") == 0) {
+	if (lstreq(key, "tags")) {
 		struct text *t;
 		size_t i;
 		if (!lget_text_list(c, v, &t, &s->ntags))
@@ -285,23 +285,23 @@ loader_parse_key(struct lctx *c, const char *key, const yaml_node_t *v)
 			s->tags[i] = t[i].s;
 		return s->tags != NULL;
 	}
-	if (strcmp(key, "requires") == 0)
+	if (lstreq(key, "requires"))
 		return loader_parse_requires(c, v);
-	if (strcmp(key, "users") == 0) {
+	if (lstreq(key, "users")) {
 		if (!lget_int(c, v, 0, 16, &l))
 			return false;
 		s->users = (int)l;
 		return true;
 	}
-	if (strcmp(key, "timeout") == 0)
+	if (lstreq(key, "timeout"))
 		return lget_number(c, v, 0.001, 3600, &s->timeout);
-	if (strcmp(key, "vars") == 0)
+	if (lstreq(key, "vars"))
 		return lget_kv_map(c, v, &s->vars, &s->nvars);
-	if (strcmp(key, "fixture") == 0)
+	if (lstreq(key, "fixture"))
 		return true;	/* read before the steps, see loader_parse_doc() */
-	if (strcmp(key, "connections") == 0)
+	if (lstreq(key, "connections"))
 		return loader_parse_conns(c, v);
-	if (strcmp(key, "steps") == 0)
+	if (lstreq(key, "steps"))
 		return true;	/* parsed last, once connections are known */
 	return false;
 }
@@ -395,7 +395,7 @@ loader_find_key(struct lctx *c, const yaml_node_t *map, const char *key)
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = lnode(c, p->key);
 		if (k->type == YAML_SCALAR_NODE &&
-		    strcmp((const char *)k->data.scalar.value, key) == 0)
+		    lstreq((const char *)k->data.scalar.value, key))
 			return lnode(c, p->value);
 	}
 	return NULL;
@@ -441,7 +441,7 @@ loader_parse_doc(struct lctx *c, const yaml_node_t *root)
 			lerr(c, k, "keys must be strings");
 			continue;
 		}
-		for (i = 0; keys[i] != NULL && strcmp(keys[i], key) != 0; i++)
+		for (i = 0; keys[i] != NULL && !lstreq(keys[i], key); i++)
 			;
 		if (keys[i] == NULL) {
 			lerr_unknown_key(c, k, c->scn->is_prelude ? "a prelude" : "a scenario", keys);
@@ -461,11 +461,11 @@ loader_parse_doc(struct lctx *c, const yaml_node_t *root)
 
 /* ---- files ------------------------------------------------------------ */
 
+/* Read path, which stat() described as sb. */
 static char *
-loader_read_file(const char *path, size_t *len_r, FILE *err)
+loader_read_file(const char *path, const struct stat *sb, size_t *len_r, FILE *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat sb;
 	char *data = NULL, *p;
 	size_t n = 0, cap = 4096;
 	ssize_t r;
@@ -478,9 +478,10 @@ loader_read_file(const char *path, size_t *len_r, FILE *err)
 	 * file that grew) and doubles up to one byte past the maximum, so that
 	 * a few KiB file costs a few KiB, not a 1 MiB block (with ASan, a fresh
 	 * mapping for each file loaded). read(), not stdio: no FILE and no
-	 * second buffer per file. */
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
-		cap = (uintmax_t)sb.st_size < LOADER_MAX_FILE ? (size_t)sb.st_size + 1 :
+	 * second buffer per file. The size is the caller's stat(): what is
+	 * read does not depend on it, only how often the buffer grows. */
+	if (S_ISREG(sb->st_mode))
+		cap = (uintmax_t)sb->st_size < LOADER_MAX_FILE ? (size_t)sb->st_size + 1 :
 		    LOADER_MAX_FILE + 1;
 	for (;;) {
 		if ((p = realloc(data, cap + 1)) == NULL) {
@@ -636,7 +637,7 @@ strlist_has_or_add(char ***list, size_t *n, const char *s)
 	size_t i;
 
 	for (i = 0; i < *n; i++)
-		if (strcmp((*list)[i], s) == 0)
+		if (lstreq((*list)[i], s))
 			return true;
 	p = realloc(*list, (*n + 1) * sizeof(**list));
 	if (p == NULL)
@@ -648,22 +649,28 @@ strlist_has_or_add(char ***list, size_t *n, const char *s)
 
 static void loader_preludes_near(struct loader_state *st, const char *real_path);
 
+/* Load one file, which stat() described as sb. real_path is its
+ * realpath() when the caller knows it, else NULL. */
 static void
-loader_file(struct loader_state *st, const char *path, bool want_prelude)
+loader_file(struct loader_state *st, const char *path, const struct stat *sb,
+    const char *real_path, bool want_prelude)
 {
 	char real[PATH_MAX];
 	struct scenario *s;
 	char *src;
 	size_t len;
 
-	if (realpath(path, real) == NULL) {
-		fprintf(st->err, "%s:1:1: error: %s\n", path, strerror(errno));
-		st->lib->nerrors++;
-		return;
+	if (real_path == NULL) {
+		if (realpath(path, real) == NULL) {
+			fprintf(st->err, "%s:1:1: error: %s\n", path, strerror(errno));
+			st->lib->nerrors++;
+			return;
+		}
+		real_path = real;
 	}
-	if (strlist_has_or_add(&st->seen, &st->nseen, real))
+	if (strlist_has_or_add(&st->seen, &st->nseen, real_path))
 		return;
-	if ((src = loader_read_file(path, &len, st->err)) == NULL) {
+	if ((src = loader_read_file(path, sb, &len, st->err)) == NULL) {
 		st->lib->nerrors++;
 		return;
 	}
@@ -680,7 +687,7 @@ loader_file(struct loader_state *st, const char *path, bool want_prelude)
 		scenario_discard(s);
 	} else {
 		library_push(&st->lib->scenarios, &st->lib->nscenarios, s);
-		loader_preludes_near(st, real);
+		loader_preludes_near(st, real_path);
 	}
 }
 
@@ -695,49 +702,101 @@ loader_is_yaml(const char *name)
 {
 	size_t n = strlen(name);
 
-	return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
-	    (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+	return (n > 5 && lstreq(name + n - 5, ".yaml")) ||
+	    (n > 4 && lstreq(name + n - 4, ".yml"));
 }
 
-/* Sorted entries of dir (files matching YAML, and subfolders). */
-static void
-loader_dir(struct loader_state *st, const char *dir, int depth, bool only_yaml_files)
+/* real, the realpath() of a folder, as the start of its entries' paths:
+ * a '/' after it (not a second one after "/"); returns the length. */
+static size_t
+loader_real_prefix(char real[PATH_MAX])
 {
+	size_t n = lstreq(real, "/") ? 0 : strlen(real);
+
+	real[n++] = '/';
+	return n;
+}
+
+/* realpath() of dir/name for a name in dir that is not a symbolic link:
+ * realpath() of dir, made on the first call into real as a prefix (*rlen_r
+ * its length, then; 0 before; SIZE_MAX when realpath() failed), and the
+ * name after that. realpath() itself reads every link on the way, a
+ * system call per folder for each file. NULL when dir has none or the
+ * result would not fit: the caller asks realpath(), which then says why. */
+static const char *
+loader_dir_real(const char *dir, const char *name, char real[PATH_MAX], size_t *rlen_r)
+{
+	size_t nlen = strlen(name);
+
+	if (*rlen_r == 0) {
+		*rlen_r = SIZE_MAX;
+		if (realpath(dir, real) != NULL)
+			*rlen_r = loader_real_prefix(real);
+	}
+	if (*rlen_r == SIZE_MAX || *rlen_r + nlen >= PATH_MAX)
+		return NULL;
+	memcpy(real + *rlen_r, name, nlen + 1);
+	return real;
+}
+
+/* Sorted entries of dir (files matching YAML, and subfolders); real_dir
+ * is its realpath() when the caller knows it, else NULL. Entries are
+ * looked at relative to the open folder, one path step each instead of a
+ * walk from the root. */
+static void
+loader_dir(struct loader_state *st, const char *dir, const char *real_dir, int depth,
+    bool only_yaml_files)
+{
+	char path[PATH_MAX], real[PATH_MAX];
 	DIR *d;
 	struct dirent *de;
 	char **names = NULL;
-	size_t n = 0, i;
+	size_t n = 0, cap = 0, i, dlen = strlen(dir), rlen = 0;
 
 	if (depth > LOADER_MAX_DEPTH || (d = opendir(dir)) == NULL)
 		return;
+	if (real_dir != NULL && strlen(real_dir) < sizeof(real)) {
+		memcpy(real, real_dir, strlen(real_dir) + 1);
+		rlen = loader_real_prefix(real);
+	}
 	while ((de = readdir(d)) != NULL) {
-		char **p;
 		if (de->d_name[0] == '.')
 			continue;
-		p = realloc(names, (n + 1) * sizeof(*names));
-		if (p == NULL)
-			break;
-		names = p;
-		names[n++] = strdup(de->d_name);
+		if (n == cap) {
+			char **p = realloc(names, (cap ? cap * 2 : 16) * sizeof(*names));
+			if (p == NULL)
+				break;
+			names = p;
+			cap = cap ? cap * 2 : 16;
+		}
+		if ((names[n] = strdup(de->d_name)) != NULL)
+			n++;
 	}
-	closedir(d);
 	if (n > 1)
 		qsort(names, n, sizeof(*names), loader_name_cmp);
 	for (i = 0; i < n; i++) {
-		struct buf path;
 		struct stat sb;
+		bool is_link = false;
+		int r = -1;
 
-		buf_init(&path, PATH_MAX);
-		buf_printf(&path, "%s/%s", dir, names[i]);
-		if (path.data != NULL && stat(path.data, &sb) == 0) {
-			if (S_ISDIR(sb.st_mode) && !only_yaml_files)
-				loader_dir(st, path.data, depth + 1, false);
-			else if (S_ISREG(sb.st_mode) && loader_is_yaml(names[i]))
-				loader_file(st, path.data, only_yaml_files);
+		/* dir/name as stat() took it: a longer path fails */
+		if (dlen + 1 + strlen(names[i]) < sizeof(path)) {
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+			r = fstatat(dirfd(d), names[i], &sb, AT_SYMLINK_NOFOLLOW);
+			if (r == 0 && S_ISLNK(sb.st_mode)) {
+				is_link = true;
+				r = fstatat(dirfd(d), names[i], &sb, 0);
+			}
 		}
-		buf_release(&path);
+		if (r == 0 && S_ISDIR(sb.st_mode) && !only_yaml_files)
+			loader_dir(st, path, is_link ? NULL :
+			    loader_dir_real(dir, names[i], real, &rlen), depth + 1, false);
+		else if (r == 0 && S_ISREG(sb.st_mode) && loader_is_yaml(names[i]))
+			loader_file(st, path, &sb, is_link ? NULL :
+			    loader_dir_real(dir, names[i], real, &rlen), only_yaml_files);
 		free(names[i]);
 	}
+	closedir(d);
 	free(names);
 }
 
@@ -764,7 +823,7 @@ loader_preludes_near(struct loader_state *st, const char *real_path)
 		buf_printf(&dir, "%s/preludes", real[0] ? real : "");
 		if (dir.data != NULL && !strlist_has_or_add(&st->dirs, &st->ndirs, dir.data) &&
 		    stat(dir.data, &sb) == 0 && S_ISDIR(sb.st_mode))
-			loader_dir(st, dir.data, 0, true);
+			loader_dir(st, dir.data, NULL, 0, true);
 		buf_release(&dir);
 		if (real[0] == '\0')
 			break;
@@ -797,7 +856,7 @@ loader_check_ids(struct library *lib, FILE *err)
 
 	for (i = 0; i < lib->nscenarios; i++)
 		for (j = 0; j < i; j++)
-			if (strcmp(lib->scenarios[i]->id, lib->scenarios[j]->id) == 0) {
+			if (lstreq(lib->scenarios[i]->id, lib->scenarios[j]->id)) {
 				loader_report(lib, err, lib->scenarios[i], lib->scenarios[i]->line,
 				    "duplicate id '%s', first defined in %s",
 				    lib->scenarios[i]->id, lib->scenarios[j]->file);
@@ -805,7 +864,7 @@ loader_check_ids(struct library *lib, FILE *err)
 			}
 	for (i = 0; i < lib->npreludes; i++)
 		for (j = 0; j < i; j++)
-			if (strcmp(lib->preludes[i]->id, lib->preludes[j]->id) == 0) {
+			if (lstreq(lib->preludes[i]->id, lib->preludes[j]->id)) {
 				loader_report(lib, err, lib->preludes[i], 1,
 				    "duplicate prelude '%s', first defined in %s",
 				    lib->preludes[i]->id, lib->preludes[j]->file);
@@ -819,7 +878,7 @@ loader_has_conn(const struct scenario *s, const char *name)
 	size_t i;
 
 	for (i = 0; i < s->nconns; i++)
-		if (strcmp(s->conns[i].name, name) == 0)
+		if (lstreq(s->conns[i].name, name))
 			return true;
 	return false;
 }
@@ -917,9 +976,9 @@ loader_load_paths(struct library *lib, char *const *paths, size_t npaths, FILE *
 			fprintf(err, "%s:1:1: error: %s\n", paths[i], strerror(errno));
 			lib->nerrors++;
 		} else if (S_ISDIR(sb.st_mode)) {
-			loader_dir(&st, paths[i], 0, false);
+			loader_dir(&st, paths[i], NULL, 0, false);
 		} else {
-			loader_file(&st, paths[i], false);
+			loader_file(&st, paths[i], &sb, NULL, false);
 		}
 	}
 	loader_check_ids(lib, err);

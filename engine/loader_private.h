@@ -30,6 +30,19 @@ void lerr_at(struct lctx *c, int line, int col, const char *fmt, ...)
 void lerr(struct lctx *c, const yaml_node_t *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* strcmp(a, b) == 0, compared here: the key look-ups try every key
+ * against every candidate, and under the sanitizers each strcmp() is an
+ * intercepted call (and a libFuzzer hook) that reads both strings whole. */
+static inline bool
+lstreq(const char *a, const char *b)
+{
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
 yaml_node_t *lnode(struct lctx *c, int idx);
 const char *lnode_kind(const yaml_node_t *n);
 /* Scalar accessors: false (error reported) on a wrong type. */

@@ -191,32 +191,32 @@ loader_expect_key(struct lctx *c, const char *key, const yaml_node_t *v, struct 
 	bool b;
 	size_t i;
 
-	if (strcmp(key, "code") == 0)
+	if (lstreq(key, "code"))
 		return loader_codes(c, v, e);
-	if (strcmp(key, "enhanced") == 0)
+	if (lstreq(key, "enhanced"))
 		return loader_enhanced(c, v, &e->enhanced);
-	if (strcmp(key, "text") == 0)
+	if (lstreq(key, "text"))
 		return loader_regex(c, v, &e->text);
-	if (strcmp(key, "any_line") == 0)
+	if (lstreq(key, "any_line"))
 		return loader_regex(c, v, &e->any_line);
-	if (strcmp(key, "no_line") == 0)
+	if (lstreq(key, "no_line"))
 		return loader_regex(c, v, &e->no_line);
-	if (strcmp(key, "lines") == 0) {
+	if (lstreq(key, "lines")) {
 		bool ok = lget_text_list(c, v, &e->lines, &e->nlines);
 		for (i = 0; ok && i < e->nlines; i++)
 			ok = lcheck_regex(c, &e->lines[i]);
 		e->has_lines = true;
 		return ok;
 	}
-	if (strcmp(key, "multiline") == 0) {
+	if (lstreq(key, "multiline")) {
 		if (!lget_bool(c, v, &b))
 			return false;
 		e->multiline = b;
 		return true;
 	}
-	if (strcmp(key, "capture") == 0)
+	if (lstreq(key, "capture"))
 		return loader_captures(c, v, e);
-	if (strcmp(key, "closed") == 0)
+	if (lstreq(key, "closed"))
 		return lget_bool(c, v, &e->closed);
 	return false;
 }
@@ -228,11 +228,11 @@ loader_pop3_status(struct lctx *c, const yaml_node_t *n, struct expect *e)
 
 	if (!lget_str(c, n, &s))
 		return false;
-	if (strcmp(s, "+OK") == 0)
+	if (lstreq(s, "+OK"))
 		e->status = 0;
-	else if (strcmp(s, "-ERR") == 0)
+	else if (lstreq(s, "-ERR"))
 		e->status = 1;
-	else if (strcmp(s, "+") == 0)
+	else if (lstreq(s, "+"))
 		e->status = 2;
 	else {
 		lerr(c, n, "status: expected +OK, -ERR or + (a SASL continuation)");
@@ -248,11 +248,11 @@ loader_pop3_key(struct lctx *c, const char *key, const yaml_node_t *v, struct ex
 	size_t i;
 	bool ok;
 
-	if (strcmp(key, "status") == 0)
+	if (lstreq(key, "status"))
 		return loader_pop3_status(c, v, e);
-	if (strcmp(key, "resp_code") == 0)
+	if (lstreq(key, "resp_code"))
 		return lget_text(c, v, &e->resp_code);
-	if (strcmp(key, "body") == 0) {
+	if (lstreq(key, "body")) {
 		bool b;
 		if (!lget_bool(c, v, &b))
 			return false;
@@ -262,13 +262,13 @@ loader_pop3_key(struct lctx *c, const char *key, const yaml_node_t *v, struct ex
 	/* Every body_* check implies a body: without one it could not fail. */
 	if (strncmp(key, "body_", 5) == 0)
 		e->body = true;
-	if (strcmp(key, "body_text") == 0)
+	if (lstreq(key, "body_text"))
 		return loader_regex(c, v, &e->body_text);
-	if (strcmp(key, "body_any_line") == 0)
+	if (lstreq(key, "body_any_line"))
 		return loader_regex(c, v, &e->body_any_line);
-	if (strcmp(key, "body_no_line") == 0)
+	if (lstreq(key, "body_no_line"))
 		return loader_regex(c, v, &e->body_no_line);
-	if (strcmp(key, "message") == 0) {
+	if (lstreq(key, "message")) {
 		struct step tmp = { 0 };
 		if (!loader_data_lines(c, v, &tmp))
 			return false;
@@ -278,7 +278,7 @@ loader_pop3_key(struct lctx *c, const char *key, const yaml_node_t *v, struct ex
 		e->body = true;
 		return true;
 	}
-	if (strcmp(key, "body_lines") == 0) {
+	if (lstreq(key, "body_lines")) {
 		ok = lget_text_list(c, v, &e->body_lines, &e->nbody_lines);
 		for (i = 0; ok && i < e->nbody_lines; i++)
 			ok = lcheck_regex(c, &e->body_lines[i]);
@@ -299,7 +299,7 @@ loader_imap_status(struct lctx *c, const yaml_node_t *n, int *out, bool greeting
 	if (!lget_str(c, n, &s))
 		return false;
 	for (i = 1; i < 6; i++)
-		if (strcmp(s, names[i]) == 0 && (greeting ? i != 2 && i != 3 : i <= 3)) {
+		if (lstreq(s, names[i]) && (greeting ? i != 2 && i != 3 : i <= 3)) {
 			*out = i;
 			return true;
 		}
@@ -365,15 +365,15 @@ loader_untagged(struct lctx *c, const yaml_node_t *n, struct expect *e)
 		yaml_node_t *k = lnode(c, p->key), *v = lnode(c, p->value);
 		const char *key = (const char *)k->data.scalar.value;
 
-		if (strcmp(key, "in_order") == 0)
+		if (lstreq(key, "in_order"))
 			ok &= loader_regex_list(c, v, &e->in_order, &e->nin_order);
-		else if (strcmp(key, "any_order") == 0)
+		else if (lstreq(key, "any_order"))
 			ok &= loader_regex_list(c, v, &e->any_order, &e->nany_order);
-		else if (strcmp(key, "absent") == 0)
+		else if (lstreq(key, "absent"))
 			ok &= loader_regex_list(c, v, &e->absent, &e->nabsent);
-		else if (strcmp(key, "may") == 0)
+		else if (lstreq(key, "may"))
 			ok &= loader_regex_list(c, v, &e->may, &e->nmay);
-		else if (strcmp(key, "no_extras") == 0)
+		else if (lstreq(key, "no_extras"))
 			ok &= lget_bool(c, v, &e->no_extras);
 		else {
 			lerr_unknown_key(c, k, "untagged", keys);
@@ -396,7 +396,7 @@ loader_fixture_ref(struct lctx *c, const yaml_node_t *n)
 	if (n->type != YAML_MAPPING_NODE || n->data.mapping.pairs.top - p != 1)
 		return 0;
 	k = lnode(c, p->key);
-	if (k->type != YAML_SCALAR_NODE || strcmp((const char *)k->data.scalar.value, "fixture"))
+	if (k->type != YAML_SCALAR_NODE || !lstreq((const char *)k->data.scalar.value, "fixture"))
 		return 0;
 	if (!lget_bool(c, lnode(c, p->value), &b))
 		return -1;
@@ -511,17 +511,17 @@ loader_fetch(struct lctx *c, const yaml_node_t *n, struct expect *e)
 static bool
 loader_imap_key(struct lctx *c, const char *key, const yaml_node_t *v, struct expect *e)
 {
-	if (strcmp(key, "fetch") == 0)
+	if (lstreq(key, "fetch"))
 		return loader_fetch(c, v, e);
-	if (strcmp(key, "tagged") == 0)
+	if (lstreq(key, "tagged"))
 		return loader_imap_tagged(c, v, e);
-	if (strcmp(key, "greeting") == 0)
+	if (lstreq(key, "greeting"))
 		return loader_imap_status(c, v, &e->greeting, true);
-	if (strcmp(key, "code") == 0)
+	if (lstreq(key, "code"))
 		return lget_text(c, v, &e->code);
-	if (strcmp(key, "untagged") == 0)
+	if (lstreq(key, "untagged"))
 		return loader_untagged(c, v, e);
-	if (strcmp(key, "continuation") == 0)
+	if (lstreq(key, "continuation"))
 		return lget_bool(c, v, &e->continuation);
 	return loader_expect_key(c, key, v, e);
 }
@@ -577,7 +577,7 @@ loader_expect(struct lctx *c, const yaml_node_t *n, struct expect *e, enum proto
 		const char *key = (const char *)k->data.scalar.value;
 		size_t i;
 
-		for (i = 0; keys[i] != NULL && strcmp(keys[i], key); i++)
+		for (i = 0; keys[i] != NULL && !lstreq(keys[i], key); i++)
 			;
 		if (k->type != YAML_SCALAR_NODE || keys[i] == NULL) {
 			lerr_unknown_key(c, k, where, keys);
@@ -660,12 +660,12 @@ loader_piece_map(struct lctx *c, const yaml_node_t *n, struct raw_piece *pc)
 		yaml_node_t *k = lnode(c, p->key), *v = lnode(c, p->value);
 		const char *key = (const char *)k->data.scalar.value;
 
-		if (strcmp(key, "hex") == 0 || strcmp(key, "base64") == 0) {
+		if (lstreq(key, "hex") || lstreq(key, "base64")) {
 			ok &= loader_piece_bytes(c, v, key[0] == 'h', pc);
-		} else if (strcmp(key, "repeat") == 0) {
+		} else if (lstreq(key, "repeat")) {
 			ok &= lget_text(c, v, &pc->data);
 			pc->kind = PIECE_REPEAT;
-		} else if (strcmp(key, "count") == 0) {
+		} else if (lstreq(key, "count")) {
 			ok &= lget_int(c, v, 0, 64L << 20, &count);
 			has_count = true;
 		} else {
@@ -802,7 +802,7 @@ loader_step_proto(struct lctx *c, const struct step *st)
 
 	role = s->conns[0].role;
 	for (i = 0; conn != NULL && i < s->nconns; i++)
-		if (strcmp(s->conns[i].name, conn) == 0)
+		if (lstreq(s->conns[i].name, conn))
 			role = s->conns[i].role;
 	return role == ROLE_POP3 ? PROTO_POP3 : role == ROLE_IMAP ? PROTO_IMAP : PROTO_SMTP;
 }
@@ -826,11 +826,11 @@ loader_retry(struct lctx *c, const yaml_node_t *n, struct step *st)
 		yaml_node_t *k = lnode(c, p->key), *v = lnode(c, p->value);
 		const char *key = (const char *)k->data.scalar.value;
 
-		if (strcmp(key, "for") == 0)
+		if (lstreq(key, "for"))
 			ok &= lget_number(c, v, 0.01, 600, &st->retry_for);
-		else if (strcmp(key, "every") == 0)
+		else if (lstreq(key, "every"))
 			ok &= lget_number(c, v, 0.01, 60, &st->retry_every);
-		else if (strcmp(key, "steps") == 0) {
+		else if (lstreq(key, "steps")) {
 			/* the group's steps speak on its connection */
 			const char *saved = c->group_conn;
 
@@ -877,7 +877,7 @@ loader_action(struct lctx *c, struct step *st, const yaml_node_t *v)
 			static const char *const keys[] = { "sni", NULL };
 			for (; p < v->data.mapping.pairs.top; p++) {
 				yaml_node_t *k = lnode(c, p->key);
-				if (strcmp((const char *)k->data.scalar.value, "sni") != 0) {
+				if (!lstreq((const char *)k->data.scalar.value, "sni")) {
 					lerr_unknown_key(c, k, "starttls", keys);
 					return false;
 				}
@@ -910,11 +910,11 @@ loader_action(struct lctx *c, struct step *st, const yaml_node_t *v)
 static bool
 loader_modifier(struct lctx *c, struct step *st, const char *key, const yaml_node_t *v)
 {
-	if (strcmp(key, "conn") == 0)
+	if (lstreq(key, "conn"))
 		return lget_str(c, v, &st->conn);
-	if (strcmp(key, "timeout") == 0)
+	if (lstreq(key, "timeout"))
 		return lget_number(c, v, 0.001, 3600, &st->timeout);
-	if (strcmp(key, "requires") == 0)
+	if (lstreq(key, "requires"))
 		return lget_text_list(c, v, &st->requires, &st->nrequires);
 	return false;
 }
@@ -938,7 +938,7 @@ loader_step(struct lctx *c, const yaml_node_t *n, struct step *st)
 		size_t i;
 
 		for (i = 0; k->type == YAML_SCALAR_NODE && i < NACTIONS &&
-		    strcmp(actions[i].name, key); i++)
+		    !lstreq(actions[i].name, key); i++)
 			;
 		if (k->type == YAML_SCALAR_NODE && i < NACTIONS) {
 			if (action != NULL) {
@@ -951,8 +951,8 @@ loader_step(struct lctx *c, const yaml_node_t *n, struct step *st)
 			action_key = k;
 			st->kind = actions[i].kind;
 		} else if (k->type != YAML_SCALAR_NODE || !loader_modifier(c, st, key, v)) {
-			if (k->type != YAML_SCALAR_NODE || (strcmp(key, "conn") &&
-			    strcmp(key, "timeout") && strcmp(key, "requires")))
+			if (k->type != YAML_SCALAR_NODE || (!lstreq(key, "conn") &&
+			    !lstreq(key, "timeout") && !lstreq(key, "requires")))
 				lerr_unknown_key(c, k, "a step", step_keys);
 			ok = false;
 		}
