@@ -88,7 +88,7 @@ mime_line_clear(struct mime_parser *p)
 	p->nhead = 0;
 	p->mode = MIME_LINE_UNDECIDED;
 	p->is_tail_ws = true;
-	p->is_line_begun = false;
+	p->phase = MIME_PHASE_NEW;
 	p->line_first = -1;
 	p->line_seen = 0;
 	p->is_hline_over = false;
@@ -111,7 +111,6 @@ mime_parser_reset(struct mime_parser *p)
 	p->line_index = 0;
 	p->prev_eol = 0;
 	p->is_prev_empty = false;
-	p->has_cr = false;
 	p->pending_eol = 0;
 	p->has_field = false;
 	p->is_field_bad = false;
@@ -217,11 +216,10 @@ mime_content_begin(struct mime_parser *p)
 	p->pending_eol = 0;
 }
 
+/* len > 0 content bytes of the current line. */
 static void
 mime_content_data(struct mime_parser *p, const char *data, size_t len)
 {
-	if (len == 0)
-		return;
 	if (p->cur->state == MIME_ST_HEADER)
 		mime_header_data(p, data, len);
 	else if (p->cur->state == MIME_ST_BODY)
@@ -235,7 +233,7 @@ mime_line_begin(struct mime_parser *p)
 	const struct mime_part *part;
 	bool has_active = false;
 
-	p->is_line_begun = true;
+	p->phase = MIME_PHASE_OPEN;
 	for (part = &p->cur->part; part != NULL && !has_active; part = part->parent)
 		has_active = mime_is_active((const struct mime_pstate *)part);
 	p->mode = has_active ? MIME_LINE_UNDECIDED : MIME_LINE_CONTENT;
@@ -249,7 +247,8 @@ mime_line_to_content(struct mime_parser *p)
 {
 	p->mode = MIME_LINE_CONTENT;
 	mime_content_begin(p);
-	mime_content_data(p, p->head, p->nhead);
+	if (p->nhead > 0)
+		mime_content_data(p, p->head, p->nhead);
 }
 
 /* Route content bytes of the current line (no line break in them). */
@@ -268,6 +267,16 @@ mime_line_route(struct mime_parser *p, const char *data, size_t len)
 			return;
 		}
 		k = MIME_HEAD_MAX - p->nhead < len ? MIME_HEAD_MAX - p->nhead : len;
+		if (p->nhead == 0 && data[0] != '-') {
+			/* not a boundary line: the bytes go on without the
+			 * copy to head, in the pieces they would from there */
+			p->mode = MIME_LINE_CONTENT;
+			mime_content_begin(p);
+			mime_content_data(p, data, k);
+			data += k;
+			len -= k;
+			continue;
+		}
 		memcpy(p->head + p->nhead, data, k);
 		p->nhead += k;
 		data += k;
@@ -292,10 +301,10 @@ mime_line_problem(struct mime_parser *p, enum mime_problem_code code)
 }
 
 /* n more content bytes on the line (RFC 5322 §2.1.1: at most 998). */
-static void
+static inline void
 mime_line_grow(struct mime_parser *p, size_t n)
 {
-	if (p->line_len <= MIME_LINE_MAX && p->line_len + n > MIME_LINE_MAX)
+	if (p->line_len + n > MIME_LINE_MAX && p->line_len <= MIME_LINE_MAX)
 		mime_line_problem(p, MIME_PROB_LINE_TOO_LONG);
 	p->line_len += n;
 }
@@ -304,30 +313,35 @@ mime_line_grow(struct mime_parser *p, size_t n)
 static void
 mime_line_release_cr(struct mime_parser *p)
 {
-	p->has_cr = false;
+	p->phase = MIME_PHASE_OPEN;
 	mime_line_grow(p, 1);
 	mime_line_problem(p, MIME_PROB_BARE_EOL);
 	mime_line_route(p, "\r", 1);
 }
 
-/* Content bytes of the current line: a CR at the end is held back. */
+/* Content bytes of the current line, the first CR among them at cr (len
+ * if none): a CR at the end is held back. */
 static void
-mime_line_add(struct mime_parser *p, const char *data, size_t len)
+mime_line_add(struct mime_parser *p, const char *data, size_t len, size_t cr)
 {
 	if (len == 0)
 		return;
-	if (!p->is_line_begun)
-		mime_line_begin(p);
-	if (p->line_first < 0)
-		p->line_first = (unsigned char)data[0];
-	if (p->has_cr)
-		mime_line_release_cr(p);
-	if (data[len - 1] == '\r') {
-		p->has_cr = true;
-		len--;
+	if (p->phase != MIME_PHASE_OPEN) {	/* one test in the middle of a line */
+		if (p->phase == MIME_PHASE_NEW) {
+			mime_line_begin(p);
+			p->line_first = (unsigned char)data[0];	/* set with it */
+		} else {
+			mime_line_release_cr(p);
+		}
 	}
-	if (len > 0 && memchr(data, '\r', len) != NULL)
-		mime_line_problem(p, MIME_PROB_BARE_EOL);
+	if (cr < len) {
+		if (data[len - 1] == '\r') {
+			p->phase = MIME_PHASE_CR;
+			len--;
+		}
+		if (cr < len)	/* before the one held back */
+			mime_line_problem(p, MIME_PROB_BARE_EOL);
+	}
 	mime_line_grow(p, len);
 	mime_line_route(p, data, len);
 }
@@ -374,7 +388,7 @@ mime_line_complete(struct mime_parser *p, unsigned eol)
 {
 	size_t next = p->line_start + p->line_len + eol;
 
-	if (!p->is_line_begun)
+	if (p->phase == MIME_PHASE_NEW)
 		mime_line_begin(p);
 	if (eol == 1)
 		mime_line_problem(p, MIME_PROB_BARE_EOL);
@@ -398,8 +412,35 @@ mime_line_complete(struct mime_parser *p, unsigned eol)
 	p->prev_eol = eol;
 	p->is_prev_empty = p->line_len == 0;
 	p->line_start = next;
-	p->has_cr = false;
 	mime_line_clear(p);
+}
+
+/* The length of the line's bytes at s: up to the first LF of s[0..len),
+ * or len; *cr_r: where the first CR among them is, the length if none.
+ * A short s, as most of a chunked feed's, is looked at as one word:
+ * memchr() is an interceptor under the sanitizers, and a branch per byte
+ * a callback under the fuzzers. */
+static size_t
+mime_line_scan(const char *s, size_t len, size_t *cr_r)
+{
+	const char *lf, *cr;
+	size_t n = len;
+
+	if (len < 8) {
+		uint64_t w = mime_word_tail(s, len, 0);
+		uint64_t lfs = mime_word_zeros(w ^ (MIME_WORD_ONES * '\n'));
+		uint64_t crs = mime_word_zeros(w ^ (MIME_WORD_ONES * '\r'));
+
+		/* a flag on byte len, then on byte n, ends each search there */
+		n = mime_word_first(lfs | (uint64_t)0x80 << (8 * len));
+		*cr_r = mime_word_first(crs | (uint64_t)0x80 << (8 * n));
+		return n;
+	}
+	if ((lf = memchr(s, '\n', len)) != NULL)
+		n = (size_t)(lf - s);
+	cr = memchr(s, '\r', n);
+	*cr_r = cr != NULL ? (size_t)(cr - s) : n;
+	return n;
 }
 
 void
@@ -410,15 +451,14 @@ mime_parser_feed(struct mime_parser *p, const void *data, size_t len)
 	if (p->is_finished)
 		return;
 	while (len > 0 && !p->is_nomem) {
-		const char *lf = memchr(s, '\n', len);
-		size_t n = lf != NULL ? (size_t)(lf - s) : len;
+		size_t cr, n = mime_line_scan(s, len, &cr);
 
-		mime_line_add(p, s, n);
+		mime_line_add(p, s, n, cr);
 		p->offset += n;
 		s += n;
 		len -= n;
-		if (lf != NULL) {
-			mime_line_complete(p, p->has_cr ? 2 : 1);
+		if (len > 0) {		/* at the LF */
+			mime_line_complete(p, p->phase == MIME_PHASE_CR ? 2 : 1);
 			p->offset++;
 			s++;
 			len--;
@@ -433,8 +473,8 @@ mime_parser_finish(struct mime_parser *p)
 	if (p->is_finished)
 		return &p->root.part;
 	p->is_finished = true;
-	if (!p->is_nomem && p->is_line_begun) {
-		if (p->has_cr)
+	if (!p->is_nomem && p->phase != MIME_PHASE_NEW) {
+		if (p->phase == MIME_PHASE_CR)
 			mime_line_release_cr(p);
 		mime_line_complete(p, 0);
 	}

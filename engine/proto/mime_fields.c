@@ -26,26 +26,22 @@ mime_nomem(struct mime_parser *p, struct mime_pstate *ps, size_t offset)
 }
 
 /* Has data[0..len) a byte >= 0x80 or NUL? Eight bytes at a time: the
- * header of every part goes through here. */
+ * header of every part goes through here, often a few bytes per call. */
 static bool
 mime_header_has_8bit(const char *data, size_t len)
 {
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t w, acc = 0;
 	size_t i = 0;
 
+	/* with no high bit set, w - ones borrows into a high bit only at a
+	 * zero byte */
 	for (; len - i >= 8; i += 8) {
-		uint64_t w;
-
 		memcpy(&w, data + i, 8);
-		/* with no high bit set, w - ones borrows into a high bit only
-		 * at a zero byte */
-		if (((w - ones) | w) & highs)
-			return true;
+		acc |= (w - MIME_WORD_ONES) | w;
 	}
-	for (; i < len; i++)
-		if ((unsigned char)data[i] >= 0x80 || data[i] == '\0')
-			return true;
-	return false;
+	w = mime_word_tail(data + i, len - i, ' ');	/* all pad: no effect */
+	acc |= (w - MIME_WORD_ONES) | w;
+	return (acc & MIME_WORD_HIGHS) != 0;
 }
 
 void
@@ -62,16 +58,21 @@ mime_header_data(struct mime_parser *p, const char *data, size_t len)
 	}
 }
 
-/* Is name[0..len) an RFC 5322 field-name (1*ftext)? */
+/* Is name[0..len) an RFC 5322 field-name (1*ftext)? A byte outside
+ * 33-126 makes one of the differences negative; they are ORed together
+ * and looked at once (see mime_private.h on branches per byte). */
 static bool
 mime_is_field_name(const char *name, size_t len)
 {
+	int acc = 0;
 	size_t i;
 
-	for (i = 0; i < len; i++)
-		if ((unsigned char)name[i] < 33 || (unsigned char)name[i] > 126)
-			return false;
-	return len > 0;
+	for (i = 0; i < len; i++) {
+		int c = (unsigned char)name[i];
+
+		acc |= (c - 33) | (126 - c);
+	}
+	return len > 0 && acc >= 0;
 }
 
 /* A field in the arena: name, raw value after the colon, unfolded value.
@@ -211,22 +212,64 @@ mime_default_params(struct mime_parser *p)
 	return prm;
 }
 
-/* Content-Type and -Disposition; false when the arena is full. */
+/* The field names the parser reads, in the order of enum mime_field; a
+ * second one is reported. */
+enum mime_field {
+	MIME_FIELD_TYPE, MIME_FIELD_CTE, MIME_FIELD_DISPOSITION, MIME_FIELD_ID,
+	MIME_FIELD_DESCRIPTION, MIME_FIELD_LANGUAGE, MIME_FIELD_LOCATION, MIME_FIELD_MD5,
+	MIME_FIELD_VERSION, MIME_NFIELD_NAMES
+};
+
+#define MIME_FIELD_NAME(s) { s, sizeof(s) - 1 }
+
+static const struct {
+	const char *name;
+	size_t len;
+} mime_field_names[] = {
+	MIME_FIELD_NAME("content-type"), MIME_FIELD_NAME("content-transfer-encoding"),
+	MIME_FIELD_NAME("content-disposition"), MIME_FIELD_NAME("content-id"),
+	MIME_FIELD_NAME("content-description"), MIME_FIELD_NAME("content-language"),
+	MIME_FIELD_NAME("content-location"), MIME_FIELD_NAME("content-md5"),
+	MIME_FIELD_NAME("mime-version"),
+};
+
+/* Which of them name is, MIME_NFIELD_NAMES if none. Most fields are not
+ * MIME fields, and their first byte tells; the others are compared only
+ * with the names of their length (strcasecmp() is an interceptor under
+ * the sanitizers, and a libFuzzer hook). */
+static enum mime_field
+mime_field_lookup(const char *name)
+{
+	unsigned char c = (unsigned char)name[0] | 0x20;	/* A-Z to a-z */
+	size_t i, len;
+
+	if (c != 'c' && c != 'm')
+		return MIME_NFIELD_NAMES;
+	len = strlen(name);
+	for (i = 0; i < MIME_NFIELD_NAMES; i++)
+		if (mime_field_names[i].len == len &&
+		    strcasecmp(name, mime_field_names[i].name) == 0)
+			break;
+	return (enum mime_field)i;
+}
+
+/* Content-Type, -Disposition, -Transfer-Encoding (which); false when the
+ * arena is full. */
 static bool
 mime_fields_apply_typed(struct mime_parser *p, struct mime_pstate *ps,
-    const struct mime_header_field *f, uint32_t *mask)
+    const struct mime_header_field *f, enum mime_field which, uint32_t *mask)
 {
 	struct mime_part *part = &ps->part;
 	int r = 1;
 
-	if (strcasecmp(f->name, "content-type") == 0) {
+	if (which == MIME_FIELD_TYPE) {
 		r = mime_content_type_parse(p->arena, f->value, f->value_len, &part->type,
 		    &part->subtype, &part->type_params, mask);
 		part->has_content_type = r > 0;
-	} else if (strcasecmp(f->name, "content-disposition") == 0) {
+	} else if (which == MIME_FIELD_DISPOSITION) {
 		r = mime_disposition_parse(p->arena, f->value, f->value_len,
 		    &part->disposition, &part->disposition_params, mask);
-	} else if (strcasecmp(f->name, "content-transfer-encoding") == 0) {
+	} else {
 		part->cte = mime_cte_parse(p->arena, f->value, f->value_len, &part->cte_name);
 		if (part->cte_name == NULL) {
 			part->cte = MIME_CTE_7BIT;
@@ -238,14 +281,6 @@ mime_fields_apply_typed(struct mime_parser *p, struct mime_pstate *ps,
 	return r >= 0;
 }
 
-/* The field names the parser reads; a second one is reported. */
-static const char *const mime_field_names[] = {
-	"content-type", "content-transfer-encoding", "content-disposition",
-	"content-id", "content-description", "content-language",
-	"content-location", "content-md5", "mime-version",
-};
-#define MIME_NFIELD_NAMES (sizeof(mime_field_names) / sizeof(mime_field_names[0]))
-
 /* Read one field; false when the arena is full. */
 static bool
 mime_field_apply(struct mime_parser *p, struct mime_pstate *ps,
@@ -255,11 +290,8 @@ mime_field_apply(struct mime_parser *p, struct mime_pstate *ps,
 		&ps->part.description, &ps->part.language, &ps->part.location,
 		&ps->part.md5, NULL };
 	uint32_t mask = 0;
-	size_t i;
+	enum mime_field i = mime_field_lookup(f->name);
 
-	for (i = 0; i < MIME_NFIELD_NAMES; i++)
-		if (strcasecmp(f->name, mime_field_names[i]) == 0)
-			break;
 	if (i == MIME_NFIELD_NAMES)
 		return true;
 	if (seen[i]) {
@@ -269,9 +301,9 @@ mime_field_apply(struct mime_parser *p, struct mime_pstate *ps,
 	seen[i] = true;
 	if (slot[i] != NULL)
 		*slot[i] = f->value;
-	else if (i == MIME_NFIELD_NAMES - 1)
+	else if (i == MIME_FIELD_VERSION)
 		ps->part.has_mime_version = true;
-	else if (!mime_fields_apply_typed(p, ps, f, &mask))
+	else if (!mime_fields_apply_typed(p, ps, f, i, &mask))
 		return false;
 	mime_problem_add_mask(p, ps, mask, f->offset);
 	return true;
@@ -304,7 +336,8 @@ mime_fields_apply(struct mime_parser *p, struct mime_pstate *ps)
 	ps->part.type = "text";
 	ps->part.subtype = "plain";
 	for (f = ps->part.fields; f != NULL; f = f->next) {
-		if (strncasecmp(f->name, "content-", 8) == 0)
+		if (((unsigned char)f->name[0] | 0x20) == 'c' &&
+		    strncasecmp(f->name, "content-", 8) == 0)
 			has_mime_field = true;
 		if (!mime_field_apply(p, ps, f, seen)) {
 			mime_nomem(p, ps, f->offset);

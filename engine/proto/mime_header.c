@@ -16,7 +16,6 @@
  */
 #include "mime_header.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -70,27 +69,34 @@ static char *
 mime_header_lower_dup(struct arena *a, const char *s, size_t len)
 {
 	char *p = arena_strndup(a, s, len);
-	size_t i;
 
-	for (i = 0; p != NULL && i < len; i++)
-		p[i] = (char)tolower((unsigned char)p[i]);
+	if (p != NULL)
+		mime_lex_lower(p, len);
 	return p;
 }
+
+/* What ends a run of bytes mime_params_skip() passes over. */
+static const unsigned char mime_params_stop[256] = {
+	[';'] = 1, ['"'] = 1, ['('] = 1,
+};
 
 /* Skip to the next ";" (or the end) after a bad parameter; quoted
  * strings go through scratch, which holds no value at this point. */
 static void
 mime_params_skip(struct mime_lex *lx, struct buf *scratch)
 {
-	while (!mime_lex_at_end(lx) && mime_lex_peek(lx) != ';') {
-		if (mime_lex_peek(lx) == '"') {
+	for (;;) {
+		/* a test per byte of the run, not three */
+		while (lx->pos < lx->len && !mime_params_stop[(unsigned char)lx->s[lx->pos]])
+			lx->pos++;
+		if (mime_lex_at_end(lx) || mime_lex_peek(lx) == ';')
+			return;
+		if (mime_lex_peek(lx) == '(') {
+			mime_lex_skip_cfws(lx);
+		} else {		/* a quoted string */
 			buf_clear(scratch);
 			if (!mime_lex_quoted(lx, scratch))
 				lx->pos++;
-		} else if (mime_lex_peek(lx) == '(') {
-			mime_lex_skip_cfws(lx);
-		} else {
-			lx->pos++;
 		}
 	}
 }
@@ -110,43 +116,53 @@ mime_params_next_is_param(struct mime_lex *lx)
 	return is_param;
 }
 
-/* A value: quoted string, token, or (reported) raw text up to ";". */
+/* A value: quoted string (decoded into scratch), token, or (reported)
+ * raw text up to ";" (both left where they are); false when scratch
+ * would pass its maximum, which applies to every value. */
 static bool
-mime_params_value(struct mime_lex *lx, struct buf *out, uint32_t *problems_r)
+mime_params_value(struct mime_lex *lx, struct buf *scratch, const char **value_r,
+    size_t *len_r, uint32_t *problems_r)
 {
 	const char *tok;
 	size_t n, after, start = lx->pos;
 
-	if (mime_lex_peek(lx) == '"')
-		return mime_lex_quoted(lx, out);
+	if (mime_lex_peek(lx) == '"') {
+		buf_clear(scratch);
+		if (!mime_lex_quoted(lx, scratch))
+			return false;
+		*value_r = scratch->data;
+		*len_r = scratch->len;
+		return true;
+	}
 	n = mime_lex_token(lx, &tok);
 	after = lx->pos;
 	mime_lex_skip_cfws(lx);
-	if (n > 0 && (mime_lex_at_end(lx) || mime_lex_peek(lx) == ';' ||
-	    (lx->pos > after && mime_params_next_is_param(lx))))
-		return buf_append(out, tok, n);
-	/* raw text up to ";": "a/b", "x=y", "two words" */
-	*problems_r |= 1u << MIME_PROB_BAD_PARAM;
-	lx->pos = start;
-	while (!mime_lex_at_end(lx) && mime_lex_peek(lx) != ';')
-		lx->pos++;
-	n = lx->pos - start;
-	while (n > 0 && (lx->s[start + n - 1] == ' ' || lx->s[start + n - 1] == '\t' ||
-	    lx->s[start + n - 1] == '\r' || lx->s[start + n - 1] == '\n'))
-		n--;
-	return buf_append(out, lx->s + start, n);
+	if (n == 0 || !(mime_lex_at_end(lx) || mime_lex_peek(lx) == ';' ||
+	    (lx->pos > after && mime_params_next_is_param(lx)))) {
+		/* raw text up to ";": "a/b", "x=y", "two words" */
+		*problems_r |= 1u << MIME_PROB_BAD_PARAM;
+		lx->pos = mem_find(lx->s, start, lx->len, ';');
+		n = lx->pos - start;
+		while (n > 0 && (lx->s[start + n - 1] == ' ' || lx->s[start + n - 1] == '\t' ||
+		    lx->s[start + n - 1] == '\r' || lx->s[start + n - 1] == '\n'))
+			n--;
+		tok = lx->s + start;
+	}
+	*value_r = tok;
+	*len_r = n;
+	return n <= scratch->max;
 }
 
-/* One "attribute = value" into *piece_r (strings in a); the value is
- * built in scratch, then copied to a. 1 ok, 0 bad (skipped), -1 arena
- * full. */
+/* One "attribute = value" into *piece_r (strings in a); a quoted value
+ * is decoded in scratch, then copied to a. 1 ok, 0 bad (skipped), -1
+ * arena full. */
 static int
 mime_params_one(struct arena *a, struct mime_lex *lx, struct rfc2231_piece *piece_r,
     struct buf *scratch, uint32_t *problems_r)
 {
-	const char *attr;
+	const char *attr, *value;
 	char *name;
-	size_t n = mime_lex_token(lx, &attr);
+	size_t n = mime_lex_token(lx, &attr), value_len;
 
 	mime_lex_skip_cfws(lx);
 	if (n == 0 || !mime_lex_accept(lx, '=')) {
@@ -157,16 +173,15 @@ mime_params_one(struct arena *a, struct mime_lex *lx, struct rfc2231_piece *piec
 	mime_lex_skip_cfws(lx);
 	if (mime_lex_at_end(lx) || mime_lex_peek(lx) == ';')
 		*problems_r |= 1u << MIME_PROB_BAD_PARAM;	/* empty value */
-	buf_clear(scratch);
-	if (!buf_puts(scratch, "") || !mime_params_value(lx, scratch, problems_r))
+	if (!mime_params_value(lx, scratch, &value, &value_len, problems_r))
 		return -1;
 	name = mime_header_lower_dup(a, attr, n);
 	if (name == NULL)
 		return -1;
 	if (!rfc2231_split_name(name, n, piece_r))
 		*problems_r |= 1u << MIME_PROB_BAD_PARAM;
-	piece_r->value = arena_strndup(a, scratch->data, scratch->len);
-	piece_r->value_len = scratch->len;
+	piece_r->value = arena_strndup(a, value, value_len);
+	piece_r->value_len = value_len;
 	return piece_r->value == NULL ? -1 : 1;
 }
 

@@ -21,42 +21,36 @@ mime_lex_init(struct mime_lex *lx, const char *s, size_t len)
 	lx->len = len;
 }
 
-int
-mime_lex_peek(const struct mime_lex *lx)
-{
-	return lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : -1;
-}
-
-bool
-mime_lex_at_end(const struct mime_lex *lx)
-{
-	return lx->pos >= lx->len;
-}
-
 bool
 mime_lex_is_wsp(unsigned char c)
 {
 	return c == ' ' || c == '\t';
 }
 
-/* Byte classes of US-ASCII, one look-up per byte (the token and atom
- * loops see most bytes of every structured field). */
+/* Byte classes of US-ASCII (bytes >= 0x80 have none), one look-up per
+ * byte (the atom loop and lower-casing see most bytes of every structured
+ * field). */
 #define MIME_LEX_ATEXT		0x01	/* RFC 5322 §3.2.3 atext */
 #define MIME_LEX_TSPECIAL	0x02	/* RFC 2045 §5.1 tspecials */
+#define MIME_LEX_SPACE		0x04	/* SP, HTAB, CR, LF: skipped as CFWS */
+#define MIME_LEX_UPPER		0x20	/* A-Z: the bit that makes them a-z */
 #define A MIME_LEX_ATEXT
 #define T MIME_LEX_TSPECIAL
+#define S MIME_LEX_SPACE
+#define U (MIME_LEX_ATEXT | MIME_LEX_UPPER)
 
-static const unsigned char mime_lex_class[128] = {
+static const unsigned char mime_lex_class[256] = {
+	['\t'] = S, ['\n'] = S, ['\r'] = S, [' '] = S,
 	['!'] = A, ['"'] = T, ['#'] = A, ['$'] = A, ['%'] = A, ['&'] = A,
 	['\''] = A, ['('] = T, [')'] = T, ['*'] = A, ['+'] = A, [','] = T,
 	['-'] = A, ['/'] = A|T, ['0'] = A, ['1'] = A, ['2'] = A, ['3'] = A,
 	['4'] = A, ['5'] = A, ['6'] = A, ['7'] = A, ['8'] = A, ['9'] = A,
 	[':'] = T, [';'] = T, ['<'] = T, ['='] = A|T, ['>'] = T, ['?'] = A|T,
-	['@'] = T, ['A'] = A, ['B'] = A, ['C'] = A, ['D'] = A, ['E'] = A,
-	['F'] = A, ['G'] = A, ['H'] = A, ['I'] = A, ['J'] = A, ['K'] = A,
-	['L'] = A, ['M'] = A, ['N'] = A, ['O'] = A, ['P'] = A, ['Q'] = A,
-	['R'] = A, ['S'] = A, ['T'] = A, ['U'] = A, ['V'] = A, ['W'] = A,
-	['X'] = A, ['Y'] = A, ['Z'] = A, ['['] = T, ['\\'] = T, [']'] = T,
+	['@'] = T, ['A'] = U, ['B'] = U, ['C'] = U, ['D'] = U, ['E'] = U,
+	['F'] = U, ['G'] = U, ['H'] = U, ['I'] = U, ['J'] = U, ['K'] = U,
+	['L'] = U, ['M'] = U, ['N'] = U, ['O'] = U, ['P'] = U, ['Q'] = U,
+	['R'] = U, ['S'] = U, ['T'] = U, ['U'] = U, ['V'] = U, ['W'] = U,
+	['X'] = U, ['Y'] = U, ['Z'] = U, ['['] = T, ['\\'] = T, [']'] = T,
 	['^'] = A, ['_'] = A, ['`'] = A, ['a'] = A, ['b'] = A, ['c'] = A,
 	['d'] = A, ['e'] = A, ['f'] = A, ['g'] = A, ['h'] = A, ['i'] = A,
 	['j'] = A, ['k'] = A, ['l'] = A, ['m'] = A, ['n'] = A, ['o'] = A,
@@ -67,11 +61,23 @@ static const unsigned char mime_lex_class[128] = {
 
 #undef A
 #undef T
+#undef S
+#undef U
 
 bool
 mime_lex_is_atext(unsigned char c)
 {
 	return c >= 0x80 || (mime_lex_class[c] & MIME_LEX_ATEXT) != 0;	/* RFC 6532 */
+}
+
+void
+mime_lex_lower(char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		s[i] = (char)((unsigned char)s[i] |
+		    (mime_lex_class[(unsigned char)s[i]] & MIME_LEX_UPPER));
 }
 
 bool
@@ -80,11 +86,27 @@ mime_lex_is_tspecial(unsigned char c)
 	return c < 0x80 && (mime_lex_class[c] & MIME_LEX_TSPECIAL) != 0;
 }
 
-static bool
-mime_lex_is_token_char(unsigned char c)
-{
-	return c > ' ' && c != 0x7f && !mime_lex_is_tspecial(c);
-}
+/* RFC 2045 §5.1 token characters: not SP, CTLs or tspecials (bytes
+ * >= 0x80 are taken, as in atoms). A table: the token loop sees every
+ * byte of every parameter. */
+static const unsigned char mime_lex_token_char[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x10 */
+	0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0,	/* 0x20 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,	/* 0x30 */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1,	/* 0x50 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,	/* 0x70 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x80 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x90 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xa0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xb0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xc0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xd0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xe0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xf0 */
+};
 
 /* Skip one comment starting at '(' (nesting, quoted-pairs). */
 static void
@@ -117,9 +139,9 @@ mime_lex_skip_cfws(struct mime_lex *lx)
 	size_t start = lx->pos;
 
 	while (lx->pos < lx->len) {
-		char c = lx->s[lx->pos];
+		unsigned char c = (unsigned char)lx->s[lx->pos];
 
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+		if (mime_lex_class[c] & MIME_LEX_SPACE)	/* one test, not four */
 			lx->pos++;
 		else if (c == '(')
 			mime_lex_skip_comment(lx);
@@ -155,7 +177,7 @@ mime_lex_token(struct mime_lex *lx, const char **token_r)
 {
 	size_t start = lx->pos;
 
-	while (lx->pos < lx->len && mime_lex_is_token_char((unsigned char)lx->s[lx->pos]))
+	while (lx->pos < lx->len && mime_lex_token_char[(unsigned char)lx->s[lx->pos]])
 		lx->pos++;
 	*token_r = lx->s + start;
 	return lx->pos - start;

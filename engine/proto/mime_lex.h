@@ -33,10 +33,21 @@ struct mime_lex {
 
 /* Start a cursor at s[0]. */
 void mime_lex_init(struct mime_lex *lx, const char *s, size_t len);
-/* The byte at the cursor, or -1 at the end. */
-int mime_lex_peek(const struct mime_lex *lx);
+/* The byte at the cursor, or -1 at the end. Inline, as the next one:
+ * parameter and address loops ask at every byte. */
+static inline int
+mime_lex_peek(const struct mime_lex *lx)
+{
+	return lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : -1;
+}
+
 /* True at the end of the input. */
-bool mime_lex_at_end(const struct mime_lex *lx);
+static inline bool
+mime_lex_at_end(const struct mime_lex *lx)
+{
+	return lx->pos >= lx->len;
+}
+
 /* Skip white space (SP, HTAB, CR, LF) and comments; returns true when
  * anything was skipped. Records the last comment in comment_off/len. */
 bool mime_lex_skip_cfws(struct mime_lex *lx);
@@ -58,5 +69,8 @@ bool mime_lex_domain_literal(struct mime_lex *lx, struct buf *out);
 bool mime_lex_is_atext(unsigned char c);
 bool mime_lex_is_tspecial(unsigned char c);
 bool mime_lex_is_wsp(unsigned char c);
+/* Lower-case the ASCII letters of s[0..len) in place, as tolower() in
+ * the C locale, without a call per byte. */
+void mime_lex_lower(char *s, size_t len);
 
 #endif

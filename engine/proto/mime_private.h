@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 #include "mime.h"
@@ -46,6 +47,14 @@ struct mime_pstate {
 	struct mime_part *child_tail;
 };
 
+/* How far the line being scanned is (one test tells the middle of a
+ * line from the rest). */
+enum mime_line_phase {
+	MIME_PHASE_NEW = 0,		/* nothing seen: line_begin() has not run */
+	MIME_PHASE_OPEN,		/* begun */
+	MIME_PHASE_CR,			/* a CR ends what was seen: line break or not */
+};
+
 enum mime_line_mode {
 	MIME_LINE_UNDECIDED = 0,	/* may still be a boundary line: bytes go to head */
 	MIME_LINE_CONTENT,		/* content of the current part */
@@ -69,8 +78,7 @@ struct mime_parser {
 	size_t line_index;		/* lines begun before this one */
 	size_t prev_eol;		/* line break length of the previous line */
 	bool is_prev_empty;		/* the previous line had no content */
-	bool has_cr;			/* a CR ends what was seen: line break or not */
-	bool is_line_begun;		/* line_begin() ran for this line */
+	enum mime_line_phase phase;	/* how far the line is */
 	uint32_t line_seen;		/* data problems already counted on this line */
 	enum mime_line_mode mode;
 	char head[MIME_HEAD_MAX];
@@ -92,6 +100,61 @@ struct mime_parser {
 	struct mime_qp_decoder qp;
 	unsigned char scratch[MIME_QP_DECODED_MAX(MIME_CHECK_CHUNK) + 8];
 };
+
+/*
+ * Word-at-a-time tests for the scans that see every byte of a line: a
+ * branch per byte costs a callback under the fuzzers' comparison tracing
+ * (and so does one per word, unless it closes the loop), so the tests
+ * OR their words together and look once at the end.
+ */
+#define MIME_WORD_ONES	0x0101010101010101ull
+#define MIME_WORD_HIGHS	0x8080808080808080ull
+
+/* s[0..n), n < 8, in a word, s[k] in bits 8k to 8k + 7; the other bytes
+ * are pad. */
+static inline uint64_t
+mime_word_tail(const char *s, size_t n, unsigned char pad)
+{
+	uint64_t w = MIME_WORD_ONES * pad;
+
+	while (n > 0)
+		w = w << 8 | (unsigned char)s[--n];
+	return w;
+}
+
+/* High bit of each byte of w that is zero; other bits may be set above
+ * such a byte (a borrow), never in a word without one. */
+static inline uint64_t
+mime_word_zeros(uint64_t w)
+{
+	return (w - MIME_WORD_ONES) & ~w & MIME_WORD_HIGHS;
+}
+
+/* The index of the first byte flagged in a mask from mime_word_zeros()
+ * of a word from mime_word_tail() (m != 0): the lowest flag is never a
+ * borrow. */
+static inline size_t
+mime_word_first(uint64_t m)
+{
+	/* the flag 0x80 << 8k as 1 << 8k times bytes 7, 6, ... 0 puts k in
+	 * the top byte */
+	return (size_t)((((m & -m) >> 7) * 0x0001020304050607ull) >> 56);
+}
+
+/* Has s[0..n) a byte >= 0x80? */
+static inline bool
+mime_has_high_bit(const char *s, size_t n)
+{
+	uint64_t w, acc = 0;
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		acc |= w;
+	}
+	acc |= mime_word_tail(s + i, n - i, 0);
+	return (acc & MIME_WORD_HIGHS) != 0;
+}
 
 static inline struct mime_pstate *
 mime_pstate(struct mime_part *part)

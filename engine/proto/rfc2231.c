@@ -277,6 +277,27 @@ rfc2231_make_param(struct arena *a, const struct rfc2231_piece *pc, struct rfc22
 	return prm;
 }
 
+/* A parameter given once, plainly (the common case): its value as it
+ * is. The same allocations as rfc2231_make_param(), without the copies
+ * through the scratch buffers. */
+static struct mime_param *
+rfc2231_plain_param(struct arena *a, const struct rfc2231_piece *pc)
+{
+	struct mime_param *prm = arena_alloc(a, sizeof(*prm));
+
+	if (prm == NULL)
+		return NULL;
+	prm->name = arena_strndup(a, pc->name, pc->name_len);
+	prm->value = arena_strndup(a, pc->value, pc->value_len);
+	prm->value_len = pc->value_len;
+	prm->charset = arena_strndup(a, "", 0);
+	prm->language = arena_strndup(a, "", 0);
+	if (prm->name == NULL || prm->value == NULL || prm->charset == NULL ||
+	    prm->language == NULL)
+		return NULL;
+	return prm;
+}
+
 /* Join one name's pieces g[0..n) (sorted) in scratch[0], converted in
  * scratch[1] (both cleared first; the parameter made holds a copy); NULL
  * with *is_nomem_r when the arena or a buffer is full. */
@@ -290,6 +311,11 @@ rfc2231_join_one(struct arena *a, const struct rfc2231_ord *g, size_t n,
 	size_t i, dups_ext = 0, dups_plain = 0;
 	bool is_full = false;
 
+	if (n == 1 && g[0].pc->section < 0 && !g[0].pc->is_extended) {
+		prm = rfc2231_plain_param(a, g[0].pc);
+		*is_nomem_r = prm == NULL;
+		return prm;
+	}
 	memset(&j, 0, sizeof(j));
 	j.value = &scratch[0];
 	j.conv = &scratch[1];
@@ -321,6 +347,27 @@ rfc2231_join_one(struct arena *a, const struct rfc2231_ord *g, size_t n,
 /* Most fields have a few parameters: their order fits on the stack. */
 #define RFC2231_ORD_STACK 16
 
+/* Sort ord[0..n) by cmp, a total order (positions break ties): a few
+ * pieces by insertion, without qsort()'s interceptor under the
+ * sanitizers. */
+static void
+rfc2231_sort(struct rfc2231_ord *ord, size_t n, int (*cmp)(const void *, const void *))
+{
+	size_t i, k;
+
+	if (n > RFC2231_ORD_STACK) {
+		qsort(ord, n, sizeof(*ord), cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		struct rfc2231_ord o = ord[i];
+
+		for (k = i; k > 0 && cmp(&ord[k - 1], &o) > 0; k--)
+			ord[k] = ord[k - 1];
+		ord[k] = o;
+	}
+}
+
 int
 rfc2231_join(struct arena *a, const struct rfc2231_piece *pieces, size_t n,
     struct mime_param **params_r, uint32_t *problems_r)
@@ -340,11 +387,11 @@ rfc2231_join(struct arena *a, const struct rfc2231_piece *pieces, size_t n,
 		ord[k].pc = &pieces[k];
 		ord[k].pos = k;
 	}
-	qsort(ord, n, sizeof(*ord), rfc2231_cmp_name);
+	rfc2231_sort(ord, n, rfc2231_cmp_name);
 	for (k = 0; k < n; k++)
 		ord[k].first = k > 0 && rfc2231_same_name(ord[k - 1].pc, ord[k].pc) ?
 		    ord[k - 1].first : ord[k].pos;
-	qsort(ord, n, sizeof(*ord), rfc2231_cmp_group);
+	rfc2231_sort(ord, n, rfc2231_cmp_group);
 	buf_init(&scratch[0], RFC2231_VALUE_MAX);
 	buf_init(&scratch[1], RFC2231_VALUE_MAX * 2);
 	for (k = 0; k < n; k = i) {

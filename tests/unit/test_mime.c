@@ -7,6 +7,7 @@
  * tree. Whole messages from the RFCs are in test_mime_parts.c. */
 #include <stdio.h>
 
+#include "mime_private.h"
 #include "mime_test_util.h"
 
 struct tree_case {
@@ -337,11 +338,145 @@ test_problem_strings(void)
 	CHECK(strcmp(mime_problem_str(MIME_PROB_COUNT), "unknown problem") == 0);
 }
 
+/* The word helpers of mime_private.h against a byte at a time, at every
+ * length and position. */
+static void
+test_word_helpers(void)
+{
+	static const unsigned char bytes[] = { 0x00, 0x01, '\n', '\r', 'a', 0x7f, 0x80, 0xff };
+	char s[40];
+	size_t n, pos, b, i;
+
+	for (n = 0; n < sizeof(s); n++) {
+		for (pos = 0; pos <= n; pos++) {
+			for (b = 0; b < sizeof(bytes); b++) {
+				bool want = false;
+
+				for (i = 0; i < n; i++)
+					s[i] = (char)(i == pos ? bytes[b] : 'a' + i % 26);
+				for (i = 0; i < n; i++)
+					want = want || (unsigned char)s[i] >= 0x80;
+				CHECKF(mime_has_high_bit(s, n) == want, "high bit: %zu bytes, 0x%02x at %zu",
+				    n, bytes[b], pos);
+				if (n >= 8)
+					continue;
+				for (i = 0; i < 8; i++) {
+					uint64_t w = mime_word_tail(s, n, 0x55);
+					unsigned char got = (unsigned char)(w >> (8 * i));
+
+					CHECK(got == (i < n ? (unsigned char)s[i] : 0x55));
+				}
+				for (i = 0; i <= n; i++) {
+					/* where the first byte c before i is, else i (the
+					 * flag on byte i) */
+					unsigned char c = bytes[b];
+					uint64_t w = mime_word_tail(s, n, 0) ^ (MIME_WORD_ONES * c);
+					uint64_t m = mime_word_zeros(w) | (uint64_t)0x80 << (8 * i);
+					size_t first = mime_word_first(m), k;
+
+					for (k = 0; k < i && (unsigned char)s[k] != c; k++)
+						;
+					CHECKF(first == k, "0x%02x in %zu bytes before %zu: %zu, not %zu",
+					    c, n, i, first, k);
+				}
+			}
+		}
+	}
+}
+
+/* A bare CR or LF anywhere in a line, the line fed in every chunking:
+ * the tree of the whole feed, and BARE_EOL exactly when a CR is not
+ * followed by LF or an LF not preceded by CR (the line scan looks at
+ * short pieces one word at a time, at longer ones with memchr()). */
+static void
+test_line_scan(void)
+{
+	static const char head[] = "X: y\r\n\r\n";
+	static const char eols[] = { '\r', '\n' };
+	char msg[64];
+	size_t n, pos, e, chunk;
+
+	for (n = 1; n <= 20; n++) {
+		for (pos = 0; pos < n; pos++) {
+			for (e = 0; e < sizeof(eols); e++) {
+				struct buf whole;
+				size_t i, len = sizeof(head) - 1;
+				bool want = false;
+
+				memcpy(msg, head, len);
+				for (i = 0; i < n; i++)
+					msg[len + i] = i == pos ? eols[e] : (char)('a' + i);
+				len += n;
+				memcpy(msg + len, "\r\nz", 3);
+				len += 3;
+				for (i = 0; i < len; i++)
+					want = want ||
+					    (msg[i] == '\r' && (i + 1 == len || msg[i + 1] != '\n')) ||
+					    (msg[i] == '\n' && (i == 0 || msg[i - 1] != '\r'));
+				buf_init(&whole, 1 << 16);
+				buf_puts(&whole, "");
+				parse_dump(NULL, msg, len, SIZE_MAX, &whole);
+				CHECKF((strstr(whole.data, "BARE_EOL") != NULL) == want,
+				    "%zu bytes, 0x%02x at %zu:\n%s", n, eols[e], pos, whole.data);
+				for (chunk = 1; chunk <= 17; chunk++) {
+					struct buf got;
+
+					buf_init(&got, 1 << 16);
+					buf_puts(&got, "");
+					parse_dump(NULL, msg, len, chunk, &got);
+					CHECKF(strcmp(got.data, whole.data) == 0,
+					    "%zu bytes, 0x%02x at %zu, chunks of %zu:\n%s", n, eols[e],
+					    pos, chunk, got.data);
+					buf_release(&got);
+				}
+				buf_release(&whole);
+			}
+		}
+	}
+}
+
+/* Field names of RFC 5322 §2.2 (bytes 33-126) with every byte value in
+ * the middle and at the start of the name. */
+static void
+test_field_names(void)
+{
+	static const char field[] = "AbB: v\r\n\r\n";
+	char msg[sizeof(field) - 1];
+	unsigned c;
+	int at;
+
+	for (c = 0; c < 256; c++) {
+		if (c == '\r' || c == '\n' || c == ':' || c == ' ' || c == '\t')
+			continue;	/* line structure, not names */
+		for (at = 0; at < 2; at++) {
+			struct mime_parser *p = mime_parser_new(NULL);
+			const struct mime_part *root;
+			bool want = c >= 33 && c <= 126;
+			char *copy;
+
+			memcpy(msg, field, sizeof(msg));
+			msg[at] = (char)c;
+			copy = malloc(sizeof(msg));
+			memcpy(copy, msg, sizeof(msg));
+			mime_parser_feed(p, copy, sizeof(msg));
+			root = mime_parser_finish(p);
+			CHECKF((root->nfields == 1) == want &&
+			    mime_part_has_problem(root, MIME_PROB_HEADER_NO_COLON) == !want,
+			    "0x%02x at %d: %zu fields", c, at, root->nfields);
+			free(copy);
+			mime_parser_free(&p);
+		}
+	}
+}
+
 int
 main(void)
 {
 	test_cases();
 	test_problem_cases();
 	test_problem_strings();
+	test_word_helpers();
+	test_line_scan();
+	test_field_names();
 	return unit_done("test_mime");
 }

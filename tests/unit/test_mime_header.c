@@ -3,6 +3,7 @@
  * unfolding, RFC 2045 §5.1 Content-Type, §6.1 Content-Transfer-Encoding,
  * RFC 2183 Content-Disposition, RFC 2231 §3-§4.1 (the RFC's examples).
  * Every input is an exact-size heap copy. */
+#include <ctype.h>
 #include <stdio.h>
 
 #include "arena.h"
@@ -430,6 +431,30 @@ test_rfc2231_many(void)
 	arena_free(&a);
 }
 
+/* Names interleaved in a few pieces (sorted on the stack): each name's
+ * pieces joined, the names in the order they first appear. */
+static void
+test_rfc2231_interleaved(void)
+{
+	static const char in[] = "a/b; c*1=2; b=x; c*0=1; a*=us-ascii''z; b*0=q";
+	struct arena *a = arena_new(0);
+	struct mime_param *params = NULL;
+	struct buf got;
+	uint32_t mask = 0;
+	const char *type, *sub;
+	char *copy = dup_exact(in, sizeof(in) - 1);
+
+	buf_init(&got, 1 << 10);
+	buf_puts(&got, "");
+	CHECK(mime_content_type_parse(a, copy, sizeof(in) - 1, &type, &sub, &params,
+	    &mask) == 1 && mask == 0);
+	dump_params(&got, params);
+	CHECKF(strcmp(got.data, ";c=12;b=q;a*=us-ascii''z") == 0, "%s", got.data);
+	buf_release(&got);
+	free(copy);
+	arena_free(&a);
+}
+
 /* rfc2231_encode_param() output parses back to the same value. */
 static void
 test_rfc2231_round_trip(void)
@@ -507,6 +532,43 @@ test_lex(void)
 	buf_release(&out);
 }
 
+/* The lexer's byte tables against the RFCs' definitions, every byte:
+ * RFC 2045 §5.1 token and tspecials, RFC 5322 §3.2.3 atext (and 8-bit
+ * bytes, RFC 6532), the white space mime_lex_skip_cfws() passes, and
+ * lower-casing as tolower() in the C locale. */
+static void
+test_lex_tables(void)
+{
+	static const char tspecials[] = "()<>@,;:\\\"/[]?=";
+	static const char atext[] = "!#$%&'*+-/=?^_`{|}~";
+	unsigned c;
+
+	for (c = 0; c < 256; c++) {
+		bool is_tspecial = c != 0 && strchr(tspecials, (int)c) != NULL;
+		bool is_token = c > ' ' && c != 0x7f && !is_tspecial;
+		bool is_atext = c >= 0x80 ||
+		    (c != 0 && (isalnum((int)c) || strchr(atext, (int)c) != NULL));
+		bool is_space = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+		char in[3] = { 'a', (char)c, 'b' }, *copy = dup_exact(in, 3);
+		struct mime_lex lx;
+		const char *tok;
+		char low = (char)c;
+
+		CHECKF(mime_lex_is_tspecial((unsigned char)c) == is_tspecial, "tspecial 0x%02x", c);
+		CHECKF(mime_lex_is_atext((unsigned char)c) == is_atext, "atext 0x%02x", c);
+		mime_lex_init(&lx, copy, 3);
+		CHECKF(mime_lex_token(&lx, &tok) == (is_token ? 3u : 1u), "token 0x%02x", c);
+		if (c != '(') {
+			mime_lex_init(&lx, copy + 1, 2);
+			CHECKF(mime_lex_skip_cfws(&lx) == is_space && lx.pos == (is_space ? 1u : 0u),
+			    "white space 0x%02x", c);
+		}
+		mime_lex_lower(&low, 1);
+		CHECKF((unsigned char)low == tolower((int)c), "lower 0x%02x", c);
+		free(copy);
+	}
+}
+
 int
 main(void)
 {
@@ -517,7 +579,9 @@ main(void)
 	test_header_8bit();
 	test_rfc2231_names();
 	test_rfc2231_many();
+	test_rfc2231_interleaved();
 	test_rfc2231_round_trip();
 	test_lex();
+	test_lex_tables();
 	return unit_done("test_mime_header");
 }
