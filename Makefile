@@ -128,6 +128,7 @@ PROTO_UNIT_TESTS := \
 	test_imap_fetchattr
 
 ENGINE_UNIT_TESTS := \
+	test_loader \
 	test_vars \
 	test_target \
 	test_reports \
