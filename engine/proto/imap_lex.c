@@ -221,19 +221,19 @@ imap_lex_close(struct imap_lex *lx)
 
 /* Byte classes: one table look-up per byte instead of a chain of
  * comparisons (the atom loop sees most bytes of every line). Bytes
- * 0x21-0x7e but ( ) { " \\ are in one or more classes:
+ * 0x21-0x7e but ( ) { " \ are in one or more classes:
  * - IMAP_CHAR_ATOM: what an atom may hold but "[" and "]" (list-wildcards
  *   included, see the top of this file);
  * - IMAP_CHAR_TAG: tag = 1*<ASTRING-CHAR except "+"> (RFC 9051 §9), so
  *   no "%" or "*", and "]" is one;
- * - IMAP_CHAR_NAME: ATOM-CHAR (§9: no list-wildcards, no "]"), what a
- *   command name is made of. */
-#define A	(IMAP_CHAR_ATOM | IMAP_CHAR_TAG | IMAP_CHAR_NAME)
+ * - IMAP_CHAR_ATOMCHAR: ATOM-CHAR (§9: no list-wildcards, no "]"), what
+ *   a command name is made of. */
+#define A	(IMAP_CHAR_ATOM | IMAP_CHAR_TAG | IMAP_CHAR_ATOMCHAR)
 
 const uint8_t imap_char_class[256] = {
 	['!'] = A, ['#'] = A, ['$'] = A, ['&'] = A, ['\''] = A,
 	['%'] = IMAP_CHAR_ATOM, ['*'] = IMAP_CHAR_ATOM,
-	['+'] = IMAP_CHAR_ATOM | IMAP_CHAR_NAME,
+	['+'] = IMAP_CHAR_ATOM | IMAP_CHAR_ATOMCHAR,
 	[','] = A, ['-'] = A, ['.'] = A, ['/'] = A,
 	['0'] = A, ['1'] = A, ['2'] = A, ['3'] = A, ['4'] = A, ['5'] = A,
 	['6'] = A, ['7'] = A, ['8'] = A, ['9'] = A, [':'] = A, [';'] = A,
@@ -243,7 +243,7 @@ const uint8_t imap_char_class[256] = {
 	['M'] = A, ['N'] = A, ['O'] = A, ['P'] = A, ['Q'] = A, ['R'] = A,
 	['S'] = A, ['T'] = A, ['U'] = A, ['V'] = A, ['W'] = A, ['X'] = A,
 	['Y'] = A, ['Z'] = A,
-	['['] = IMAP_CHAR_LBRACKET | IMAP_CHAR_TAG | IMAP_CHAR_NAME,
+	['['] = IMAP_CHAR_LBRACKET | IMAP_CHAR_TAG | IMAP_CHAR_ATOMCHAR,
 	[']'] = IMAP_CHAR_RBRACKET | IMAP_CHAR_TAG,
 	['^'] = A, ['_'] = A, ['`'] = A,
 	['a'] = A, ['b'] = A, ['c'] = A, ['d'] = A, ['e'] = A, ['f'] = A,

@@ -123,7 +123,7 @@ struct imap_lex {
 #define IMAP_CHAR_RBRACKET	0x02	/* "]": an atom byte outside brackets */
 #define IMAP_CHAR_LBRACKET	0x04	/* "[": may open a section */
 #define IMAP_CHAR_TAG		0x08
-#define IMAP_CHAR_NAME		0x10
+#define IMAP_CHAR_ATOMCHAR	0x10
 extern const uint8_t imap_char_class[256];
 
 /* A tag byte: ASTRING-CHAR but "+" (RFC 9051 §9). */
@@ -137,7 +137,7 @@ imap_is_tag_char(unsigned char c)
 static inline bool
 imap_is_atom_char(unsigned char c)
 {
-	return (imap_char_class[c] & IMAP_CHAR_NAME) != 0;
+	return (imap_char_class[c] & IMAP_CHAR_ATOMCHAR) != 0;
 }
 
 bool imap_lex_init(struct imap_lex *lx, struct arena *arena, size_t max_depth,

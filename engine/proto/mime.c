@@ -427,13 +427,13 @@ mime_line_scan(const char *s, size_t len, size_t *cr_r)
 	size_t n = len;
 
 	if (len < 8) {
-		uint64_t w = mime_word_tail(s, len, 0);
-		uint64_t lfs = mime_word_zeros(w ^ (MIME_WORD_ONES * '\n'));
-		uint64_t crs = mime_word_zeros(w ^ (MIME_WORD_ONES * '\r'));
+		uint64_t w = word_tail(s, len, 0);
+		uint64_t lfs = word_zeros(w ^ (WORD_ONES * '\n'));
+		uint64_t crs = word_zeros(w ^ (WORD_ONES * '\r'));
 
 		/* a flag on byte len, then on byte n, ends each search there */
-		n = mime_word_first(lfs | (uint64_t)0x80 << (8 * len));
-		*cr_r = mime_word_first(crs | (uint64_t)0x80 << (8 * n));
+		n = word_first(lfs | (uint64_t)0x80 << (8 * len));
+		*cr_r = word_first(crs | (uint64_t)0x80 << (8 * n));
 		return n;
 	}
 	if ((lf = memchr(s, '\n', len)) != NULL)

@@ -37,11 +37,11 @@ mime_header_has_8bit(const char *data, size_t len)
 	 * zero byte */
 	for (; len - i >= 8; i += 8) {
 		memcpy(&w, data + i, 8);
-		acc |= (w - MIME_WORD_ONES) | w;
+		acc |= (w - WORD_ONES) | w;
 	}
-	w = mime_word_tail(data + i, len - i, ' ');	/* all pad: no effect */
-	acc |= (w - MIME_WORD_ONES) | w;
-	return (acc & MIME_WORD_HIGHS) != 0;
+	w = word_tail(data + i, len - i, ' ');	/* all pad: no effect */
+	acc |= (w - WORD_ONES) | w;
+	return (acc & WORD_HIGHS) != 0;
 }
 
 void
@@ -60,7 +60,7 @@ mime_header_data(struct mime_parser *p, const char *data, size_t len)
 
 /* Is name[0..len) an RFC 5322 field-name (1*ftext)? A byte outside
  * 33-126 makes one of the differences negative; they are ORed together
- * and looked at once (see mime_private.h on branches per byte). */
+ * and looked at once (see word.h on branches per byte). */
 static bool
 mime_is_field_name(const char *name, size_t len)
 {

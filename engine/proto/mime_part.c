@@ -249,7 +249,7 @@ mime_body_data(struct mime_parser *p, const char *data, size_t len)
 
 	switch (ps->part.cte) {
 	case MIME_CTE_7BIT:
-		if (mime_has_high_bit(data, len))
+		if (word_has_high_bit(data, len))
 			mime_problem_add_line(p, ps, MIME_PROB_8BIT_BODY);
 		break;
 	case MIME_CTE_BASE64:

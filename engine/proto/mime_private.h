@@ -12,12 +12,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "buf.h"
 #include "mime.h"
 #include "mime_base64.h"
 #include "mime_qp.h"
+#include "word.h"
 
 /* Bytes of a line kept to recognise a boundary line: "--", the longest
  * boundary, "--". */
@@ -100,61 +100,6 @@ struct mime_parser {
 	struct mime_qp_decoder qp;
 	unsigned char scratch[MIME_QP_DECODED_MAX(MIME_CHECK_CHUNK) + 8];
 };
-
-/*
- * Word-at-a-time tests for the scans that see every byte of a line: a
- * branch per byte costs a callback under the fuzzers' comparison tracing
- * (and so does one per word, unless it closes the loop), so the tests
- * OR their words together and look once at the end.
- */
-#define MIME_WORD_ONES	0x0101010101010101ull
-#define MIME_WORD_HIGHS	0x8080808080808080ull
-
-/* s[0..n), n < 8, in a word, s[k] in bits 8k to 8k + 7; the other bytes
- * are pad. */
-static inline uint64_t
-mime_word_tail(const char *s, size_t n, unsigned char pad)
-{
-	uint64_t w = MIME_WORD_ONES * pad;
-
-	while (n > 0)
-		w = w << 8 | (unsigned char)s[--n];
-	return w;
-}
-
-/* High bit of each byte of w that is zero; other bits may be set above
- * such a byte (a borrow), never in a word without one. */
-static inline uint64_t
-mime_word_zeros(uint64_t w)
-{
-	return (w - MIME_WORD_ONES) & ~w & MIME_WORD_HIGHS;
-}
-
-/* The index of the first byte flagged in a mask from mime_word_zeros()
- * of a word from mime_word_tail() (m != 0): the lowest flag is never a
- * borrow. */
-static inline size_t
-mime_word_first(uint64_t m)
-{
-	/* the flag 0x80 << 8k as 1 << 8k times bytes 7, 6, ... 0 puts k in
-	 * the top byte */
-	return (size_t)((((m & -m) >> 7) * 0x0001020304050607ull) >> 56);
-}
-
-/* Has s[0..n) a byte >= 0x80? */
-static inline bool
-mime_has_high_bit(const char *s, size_t n)
-{
-	uint64_t w, acc = 0;
-	size_t i = 0;
-
-	for (; n - i >= 8; i += 8) {
-		memcpy(&w, s + i, 8);
-		acc |= w;
-	}
-	acc |= mime_word_tail(s + i, n - i, 0);
-	return (acc & MIME_WORD_HIGHS) != 0;
-}
 
 static inline struct mime_pstate *
 mime_pstate(struct mime_part *part)

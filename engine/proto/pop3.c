@@ -55,6 +55,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "linebuf.h"
+#include "word.h"
 
 #define POP3_RESP_DEFAULT_LINE	4096
 #define POP3_RESP_DEFAULT_BODY	((size_t)64 << 20)
@@ -391,28 +392,31 @@ cmd_upper(unsigned char c)
 	return c >= 'a' && c <= 'z' ? (unsigned char)(c - 'a' + 'A') : c;
 }
 
-/* Does s[0..len) hold a control byte (CTL: 0x00-0x1f, 0x7f)? Eight bytes
- * at a time: with b < 0x80, b - 0x20 borrows into the high bit exactly
- * when b < 0x20, and (b ^ 0x7f) - 1 exactly when b is 0x7f; the "& ~w"
- * drops bytes >= 0x80, which are not CTLs. */
+/* The control bytes (CTL: 0x00-0x1f, 0x7f) of a word of bytes < 0x80
+ * as high bits (word.h): b - 0x20 borrows into the high bit exactly when
+ * b < 0x20, and (b ^ 0x7f) - 1 exactly when b is 0x7f; "& ~w" drops
+ * bytes >= 0x80, which are not CTLs. A borrow may flag a byte above a
+ * CTL, never a word without one. */
+static uint64_t
+cmd_word_ctl(uint64_t w)
+{
+	return ((w - 0x20 * WORD_ONES) | ((w ^ 0x7f * WORD_ONES) - WORD_ONES)) & ~w &
+	    WORD_HIGHS;
+}
+
+/* Does s[0..len) hold a control byte? */
 static bool
 cmd_has_ctl(const char *s, size_t len)
 {
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t w, acc = 0;
 	size_t i = 0;
 
 	for (; len - i >= 8; i += 8) {
-		uint64_t w, del;
-
 		memcpy(&w, s + i, 8);
-		del = w ^ (0x7f * ones);
-		if ((((w - 0x20 * ones) | (del - ones)) & ~w & highs) != 0)
-			return true;
+		acc |= cmd_word_ctl(w);
 	}
-	for (; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
-			return true;
-	return false;
+	acc |= cmd_word_ctl(word_tail(s + i, len - i, ' '));	/* SP: not a CTL */
+	return acc != 0;
 }
 
 /* The known keyword line[0..len), compared without case, or NULL. */

@@ -356,12 +356,12 @@ test_word_helpers(void)
 					s[i] = (char)(i == pos ? bytes[b] : 'a' + i % 26);
 				for (i = 0; i < n; i++)
 					want = want || (unsigned char)s[i] >= 0x80;
-				CHECKF(mime_has_high_bit(s, n) == want, "high bit: %zu bytes, 0x%02x at %zu",
+				CHECKF(word_has_high_bit(s, n) == want, "high bit: %zu bytes, 0x%02x at %zu",
 				    n, bytes[b], pos);
 				if (n >= 8)
 					continue;
 				for (i = 0; i < 8; i++) {
-					uint64_t w = mime_word_tail(s, n, 0x55);
+					uint64_t w = word_tail(s, n, 0x55);
 					unsigned char got = (unsigned char)(w >> (8 * i));
 
 					CHECK(got == (i < n ? (unsigned char)s[i] : 0x55));
@@ -370,9 +370,9 @@ test_word_helpers(void)
 					/* where the first byte c before i is, else i (the
 					 * flag on byte i) */
 					unsigned char c = bytes[b];
-					uint64_t w = mime_word_tail(s, n, 0) ^ (MIME_WORD_ONES * c);
-					uint64_t m = mime_word_zeros(w) | (uint64_t)0x80 << (8 * i);
-					size_t first = mime_word_first(m), k;
+					uint64_t w = word_tail(s, n, 0) ^ (WORD_ONES * c);
+					uint64_t m = word_zeros(w) | (uint64_t)0x80 << (8 * i);
+					size_t first = word_first(m), k;
 
 					for (k = 0; k < i && (unsigned char)s[k] != c; k++)
 						;
